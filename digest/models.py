@@ -1,0 +1,141 @@
+"""The typed, frozen records that flow between pipeline stages (read → extract → group → rank → render)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal, Mapping
+
+Format = Literal["txt", "md"]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file of ``content/`` after decoding: what the read stage hands to extraction."""
+
+    path: str  # content-relative, POSIX separators
+    format: Format
+    body: str  # decoded text, newlines normalised to "\n"; for .md the part after front matter
+    front_matter: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    body_line: int = 1  # 1-based line of the file where ``body`` starts (for messages)
+    mtime: float = 0.0
+    content_hash: str = ""  # sha256 of the raw bytes
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What extraction read out of a raw text body. Every choice is explained in ``evidence``."""
+
+    headline: str
+    paragraphs: tuple[str, ...]
+    source: str | None = None
+    subtitle: str | None = None
+    date: datetime | date | None = None
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Article:
+    """One version of a story: a single content file with everything inferred filled in."""
+
+    id: str  # stable across builds: derived from the path
+    path: str
+    format: Format
+    title: str
+    lang: str
+    date: datetime  # timezone-aware, in the site's timezone
+    slug: str
+    paragraphs: tuple[str, ...] = ()  # plain-text paragraphs (.txt); rendered as text, never Markdown
+    body_markdown: str = ""  # Markdown source (.md); rendered with raw HTML disabled
+    source: str | None = None
+    source_url: str | None = None
+    author: str | None = None
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    translation_key: str | None = None
+    canonical: bool = False  # front matter `canonical: true`
+    groupable: bool = True  # front matter `story: false` sets this to False
+    draft: bool = False
+    lang_confidence: float = 1.0
+    lang_origin: str = "front matter"
+    date_origin: str = "front matter"
+    content_hash: str = ""
+    evidence: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The clean body as plain text (paragraphs joined), for language detection and leads."""
+        if self.paragraphs:
+            return "\n\n".join(self.paragraphs)
+        return self.body_markdown
+
+
+@dataclass(frozen=True)
+class PairScore:
+    """Why two articles were (or were not) joined: the combined score and each signal's share."""
+
+    a: str  # article id
+    b: str  # article id
+    score: float
+    signals: tuple[tuple[str, float], ...] = ()
+    threshold: float = 0.0
+    joined: bool = False
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Output of the grouping stage: clusters as indices into the input sequence."""
+
+    clusters: tuple[tuple[int, ...], ...]
+    pairs: tuple[PairScore, ...] = ()
+    threshold: float = 0.0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Story:
+    """A group of articles about one event, with its representative version and rank."""
+
+    id: str
+    canonical: Article
+    articles: tuple[Article, ...]  # every version, canonical first, then other languages, then outlets
+    day: date
+    score: float = 0.0
+    score_parts: tuple[tuple[str, float], ...] = ()
+    pairs: tuple[PairScore, ...] = ()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for a in self.articles:
+            seen.setdefault(a.lang, None)
+        return tuple(seen)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for a in self.articles:
+            if a.source:
+                seen.setdefault(a.source, None)
+        return tuple(seen)
+
+    def version_in(self, lang: str) -> Article | None:
+        """The story's article in ``lang``: the canonical one if it is in that language."""
+        if self.canonical.lang == lang:
+            return self.canonical
+        return next((a for a in self.articles if a.lang == lang), None)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A reported problem with one file: shown to the user, never fatal to the build."""
+
+    path: str
+    message: str
+    line: int | None = None
+    level: Literal["warning", "error"] = "warning"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
