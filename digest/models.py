@@ -46,8 +46,8 @@ class Article:
     lang: str
     date: datetime  # timezone-aware, in the site's timezone
     slug: str
-    paragraphs: tuple[str, ...] = ()  # plain-text paragraphs (.txt); rendered as text, never Markdown
-    body_markdown: str = ""  # Markdown source (.md); rendered with raw HTML disabled
+    paragraphs: tuple[str, ...] = ()  # clean body as plain-text paragraphs (both formats)
+    body_markdown: str = ""  # .md only: the Markdown source, rendered with raw HTML disabled
     source: str | None = None
     source_url: str | None = None
     author: str | None = None
@@ -66,9 +66,7 @@ class Article:
     @property
     def text(self) -> str:
         """The clean body as plain text (paragraphs joined), for language detection and leads."""
-        if self.paragraphs:
-            return "\n\n".join(self.paragraphs)
-        return self.body_markdown
+        return "\n\n".join(self.paragraphs)
 
 
 @dataclass(frozen=True)
@@ -139,3 +137,20 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything gathered for one build, before anything is rendered or written."""
+
+    articles: tuple[Article, ...]
+    stories: tuple[Story, ...]  # newest day first, then by score
+    languages: tuple[str, ...]  # editions, in order of preference
+    default_language: str
+    generated: datetime  # from content (or SOURCE_DATE_EPOCH), never from the clock
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def days(self) -> tuple[date, ...]:
+        """Days that have stories, newest first."""
+        return tuple(sorted({s.day for s in self.stories}, reverse=True))

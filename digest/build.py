@@ -1,0 +1,165 @@
+"""The build pipeline: an explicit ordered list of stages from content/ to the files of output/."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+from .articles import make_article
+from .config import SiteConfig
+from .embed import Embedder
+from .errors import BuildError, ContentError
+from .extract import learn_boilerplate
+from .group import group_articles
+from .models import Article, Problem, Site, SourceFile
+from .rank import assemble_stories
+from .read import read_content
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: the site it gathered, the files it wrote or removed, and how long each stage took."""
+
+    site: Site
+    written: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: int = 0
+    timings: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.site.problems
+
+
+@dataclass
+class _State:
+    """Mutable scratch space threaded through the stages of one build (never escapes build.py)."""
+
+    cfg: SiteConfig
+    embedder: Embedder
+    include_drafts: bool
+    sources: list[SourceFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    site: Site | None = None
+
+
+def _stage_read(st: _State) -> None:
+    if not st.cfg.content_path.is_dir():
+        raise BuildError(f"no content folder at {st.cfg.content_path}: create it and put article files (.txt, .md) in it")
+    for item in read_content(st.cfg.content_path):
+        if isinstance(item, ContentError):
+            st.problems.append(Problem(item.path, item.message, item.line, "error"))
+        else:
+            st.sources.append(item)
+
+
+def _stage_articles(st: _State) -> None:
+    boilerplate = learn_boilerplate([(s.path, s.body) for s in st.sources if s.format == "txt"])
+    for src in st.sources:
+        try:
+            article = make_article(src, st.cfg, boilerplate, st.problems)
+        except ContentError as err:
+            st.problems.append(Problem(err.path, err.message, err.line, "error"))
+            continue
+        if article.draft and not st.include_drafts:
+            log.info("%s: draft, not published (build with --drafts to include it)", src.path)
+            continue
+        st.articles.append(article)
+    st.articles = _unique_slugs(st.articles)
+
+
+def _unique_slugs(articles: Sequence[Article]) -> list[Article]:
+    """Two articles of one language never share a URL: later paths get -2, -3, …"""
+    seen: Counter[tuple[str, str]] = Counter()
+    out = []
+    for a in sorted(articles, key=lambda a: a.path):
+        seen[(a.lang, a.slug)] += 1
+        n = seen[(a.lang, a.slug)]
+        out.append(a if n == 1 else replace(a, slug=f"{a.slug}-{n}"))
+    return out
+
+
+def site_languages(cfg: SiteConfig, articles: Sequence[Article]) -> tuple[str, ...]:
+    """Configured languages in order, else the languages found (most articles first)."""
+    if cfg.languages:
+        return cfg.languages
+    counts = Counter(a.lang for a in articles)
+    return tuple(sorted(counts, key=lambda lang: (-counts[lang], lang))) or ("en",)
+
+
+def generated_time(articles: Sequence[Article]) -> datetime:
+    """SOURCE_DATE_EPOCH when set, else the newest article's date: never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), timezone.utc)
+    return max((a.date for a in articles), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
+
+
+def _stage_group(st: _State) -> None:
+    languages = site_languages(st.cfg, st.articles)
+    default = st.cfg.default_language or languages[0]
+    grouping = group_articles(st.articles, st.cfg.grouping, st.embedder)
+    stories = assemble_stories(st.articles, grouping, st.cfg, languages)
+    st.site = Site(
+        articles=tuple(st.articles),
+        stories=stories,
+        languages=languages,
+        default_language=default,
+        generated=generated_time(st.articles),
+        problems=tuple(st.problems),
+    )
+
+
+GATHER_STAGES: tuple[tuple[str, Callable[[_State], None]], ...] = (
+    ("read", _stage_read),
+    ("articles", _stage_articles),
+    ("group", _stage_group),
+)
+
+
+def gather_site(cfg: SiteConfig, *, embedder: Embedder | None = None, include_drafts: bool = False,
+                timings: list[tuple[str, float]] | None = None) -> Site:
+    """Run every stage up to ranking; nothing is rendered or written."""
+    st = _State(cfg, embedder or Embedder(cfg.root / ".digest-cache"), include_drafts)
+    for name, stage in GATHER_STAGES:
+        start = time.perf_counter()
+        stage(st)
+        if timings is not None:
+            timings.append((name, time.perf_counter() - start))
+        log.debug("stage %s done in %.3fs", name, time.perf_counter() - start)
+    assert st.site is not None
+    for problem in st.site.problems:
+        (log.error if problem.level == "error" else log.warning)("%s", problem)
+    return st.site
+
+
+def collect_articles(cfg: SiteConfig) -> tuple[tuple[Article, ...], tuple[Problem, ...]]:
+    """Read and infer every article (no grouping): for tools and benchmarks of the reading stages."""
+    st = _State(cfg, Embedder(None), include_drafts=False)
+    _stage_read(st)
+    _stage_articles(st)
+    return tuple(st.articles), tuple(st.problems)
+
+
+def build_site(cfg: SiteConfig, *, embedder: Embedder | None = None, include_drafts: bool = False) -> BuildResult:
+    """Gather, render in memory, then write output/ (the only writer). A failed build writes nothing."""
+    from .render import render_site
+    from .write import write_output
+
+    timings: list[tuple[str, float]] = []
+    site = gather_site(cfg, embedder=embedder, include_drafts=include_drafts, timings=timings)
+    start = time.perf_counter()
+    files = render_site(site, cfg)
+    timings.append(("render", time.perf_counter() - start))
+    start = time.perf_counter()
+    report = write_output(cfg.output_path, files, site_root=cfg.root, content_dir=cfg.content_path)
+    timings.append(("write", time.perf_counter() - start))
+    return BuildResult(site, report.written, report.removed, report.unchanged, tuple(timings))

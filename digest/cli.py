@@ -1,0 +1,113 @@
+"""The command line: parse arguments, load the config, call the library, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .config import load_config
+from .errors import DigestError
+
+log = logging.getLogger("digest")
+
+
+def _site_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("site", nargs="?", default=".", help="the site folder (holds content/ and config.yaml); default: here")
+    p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    p.add_argument("-v", "--verbose", action="store_true", help="more detail")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="digest", description="Build a multilingual news digest from content/.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    b = sub.add_parser("build", help="build the site into output/")
+    _site_args(b)
+    b.add_argument("-o", "--output", help="output folder (default: output/ in the site)")
+    b.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+    b.add_argument("--strict", action="store_true", help="exit with 1 if any file had a problem")
+
+    s = sub.add_parser("stories", help="print each story with its articles and the scores that joined them")
+    _site_args(s)
+    s.add_argument("--explain", metavar="ID", help="why this story's articles were joined or kept apart")
+
+    c = sub.add_parser("check", help="show what was read from each file: headline, outlet, language, date, and why")
+    _site_args(c)
+    c.add_argument("paths", nargs="*", help="content-relative paths to show (default: all)")
+    return parser
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr, force=True)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_site
+
+    cfg = load_config(args.site, output_dir=args.output)
+    result = build_site(cfg, include_drafts=args.drafts)
+    site = result.site
+    times = ", ".join(f"{name} {sec:.2f}s" for name, sec in result.timings)
+    log.info(
+        "built %d articles into %d stories in %d languages → %s (%d files written, %d unchanged, %d removed; %s)",
+        len(site.articles), len(site.stories), len(site.languages), cfg.output_path,
+        len(result.written), result.unchanged, len(result.removed), times,
+    )
+    if result.problems:
+        log.warning("%d file(s) had problems (listed above)", len(result.problems))
+        if args.strict:
+            return 1
+    return 0
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    from .build import gather_site
+    from .report import explain_story, format_stories
+
+    cfg = load_config(args.site)
+    site = gather_site(cfg)
+    text = explain_story(site, cfg, args.explain) if args.explain else format_stories(site, cfg)
+    sys.stdout.write(text)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .build import collect_articles
+    from .report import format_checks
+
+    cfg = load_config(args.site)
+    articles, problems = collect_articles(cfg)
+    wanted = set(args.paths)
+    sys.stdout.write(format_checks([a for a in articles if not wanted or a.path in wanted],
+                                   [p for p in problems if not wanted or p.path in wanted]))
+    return 0
+
+
+COMMANDS = {"build": cmd_build, "stories": cmd_stories, "check": cmd_check}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return 2
+    _setup_logging(args)
+    try:
+        return COMMANDS[args.command](args)
+    except DigestError as err:
+        log.error("%s", err)
+        return err.exit_code
+    except KeyboardInterrupt:
+        log.error("interrupted")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
