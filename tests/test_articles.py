@@ -1,0 +1,78 @@
+"""From a read file to an Article: front matter wins, dates in order, problems named by file and key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from digest.articles import markdown_paragraphs, parse_front_matter, path_date, resolve_date, FrontMatter
+from digest.config import SiteConfig
+from digest.articles import make_article
+from digest.models import Problem, SourceFile
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def md(front: dict, body: str = "First paragraph of the body, long enough to be a lead.\n", path: str = "a.md") -> SourceFile:
+    return SourceFile(path=path, format="md", body=body, front_matter=front, mtime=1_700_000_000)
+
+
+def test_front_matter_values_are_used() -> None:
+    problems: list[Problem] = []
+    art = make_article(
+        md({"title": "Night trains return", "lang": "en", "date": "2024-06-01T08:30:00+02:00",
+            "source": "The Harbour Gazette", "translationKey": "trains", "canonical": True, "story": True,
+            "tags": ["transport"], "slug": "Night Trains!"}),
+        SiteConfig(timezone="Europe/Paris"), None, problems,
+    )
+    assert problems == []
+    assert (art.title, art.lang, art.source, art.translation_key) == ("Night trains return", "en", "The Harbour Gazette", "trains")
+    assert art.date == datetime(2024, 6, 1, 8, 30, tzinfo=PARIS)
+    assert art.date_origin == "front matter" and art.canonical and art.slug == "night-trains"
+
+
+WRONG_TYPES = [
+    ({"title": ["a", "b"]}, "title"),
+    ({"date": "next tuesday"}, "date"),
+    ({"lang": 12}, "lang"),
+    ({"draft": "yes"}, "draft"),
+    ({"colour": "blue"}, "colour"),
+]
+
+
+@pytest.mark.parametrize("front,key", WRONG_TYPES, ids=[k for _, k in WRONG_TYPES])
+def test_wrong_front_matter_is_reported_by_key_and_ignored(front: dict, key: str) -> None:
+    problems: list[Problem] = []
+    parse_front_matter(front, "x.md", PARIS, problems)
+    assert len(problems) == 1 and problems[0].path == "x.md" and repr(key) in problems[0].message
+
+
+def test_date_order_front_matter_then_path_then_mtime() -> None:
+    fm = FrontMatter(date=datetime(2024, 1, 2, 3, 4, tzinfo=PARIS))
+    order = ("front_matter", "path", "text", "mtime")
+    assert resolve_date(order, fm, "2024-05-31/x.txt", None, 0, PARIS)[1] == "front matter"
+    when, origin = resolve_date(order, FrontMatter(), "2024-05-31/x.txt", None, 0, PARIS)
+    assert origin == "path" and when.date().isoformat() == "2024-05-31"
+    assert resolve_date(order, FrontMatter(), "x.txt", None, 1_700_000_000, PARIS)[1] == "mtime"
+
+
+@pytest.mark.parametrize("path,expected", [
+    ("2024-05-31/a.txt", "2024-05-31"), ("2024/06/01/b.md", "2024-06-01"), ("news_2023_12_24.txt", "2023-12-24"),
+    ("2024-13-45-bad.txt", None), ("id-20240531.txt", None),
+])
+def test_path_dates(path: str, expected: str | None) -> None:
+    found = path_date(path, PARIS)
+    assert (found.date().isoformat() if found else None) == expected
+
+
+def test_markdown_paragraphs_are_plain_text() -> None:
+    assert markdown_paragraphs("A *b* [c](http://x).\n\n- one\n- two\n") == ("A b c.", "one", "two")
+
+
+def test_markdown_without_title_infers_the_headline() -> None:
+    art = make_article(md({"lang": "en"}, "Tram line opens in Alden\n\nThe new tram line opened on Monday morning in Alden.\n"),
+                       SiteConfig(), None, [])
+    assert art.title == "Tram line opens in Alden"
