@@ -1,0 +1,131 @@
+"""On-disk key → blob cache (SQLite in ``<site>/.digest-cache/``) so a rebuild only recomputes what changed.
+
+The cache is an optimisation, never a source of truth: if its folder is deleted or its database
+is corrupt or unwritable, it is rebuilt (with a warning) or, failing that, bypassed, and the
+build goes on. No global state: each ``Cache`` owns one lazily opened connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "cache.sqlite3"
+_SCHEMA = "CREATE TABLE IF NOT EXISTS blobs (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID"
+_CHUNK = 500  # keys per SELECT (SQLite's default variable limit is 999 on old builds)
+
+
+class Cache:
+    """A namespaced key → bytes store. ``folder=None`` gives a cache that remembers nothing."""
+
+    def __init__(self, folder: Path | str | None) -> None:
+        self.folder = Path(folder) if folder is not None else None
+        self._conn: sqlite3.Connection | None = None
+        self._disabled = folder is None
+
+    @property
+    def path(self) -> Path | None:
+        return self.folder / DB_NAME if self.folder is not None else None
+
+    # ---------- connection handling ----------
+    def _open(self) -> sqlite3.Connection | None:
+        if self._disabled:
+            return None
+        if self._conn is not None and self.path is not None and self.path.exists():
+            return self._conn
+        self._close_quietly()  # the folder was deleted under us: start again
+        for attempt in (1, 2):
+            try:
+                assert self.folder is not None and self.path is not None
+                self.folder.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=30.0)
+                conn.execute(_SCHEMA)
+                conn.execute("SELECT 1 FROM blobs LIMIT 1").fetchall()
+                conn.commit()
+                self._conn = conn
+                return conn
+            except (sqlite3.Error, OSError) as exc:
+                self._close_quietly()
+                if attempt == 1 and self._discard(f"cannot be used ({exc})"):
+                    continue
+                log.warning("cache %s cannot be used (%s): building without a cache", self.path, exc)
+                self._disabled = True
+        return None
+
+    def _discard(self, why: str) -> bool:
+        """Delete a broken database file so it can be rebuilt; True when something was removed."""
+        removed = False
+        assert self.path is not None
+        for p in (self.path, self.path.with_name(DB_NAME + "-journal"), self.path.with_name(DB_NAME + "-wal")):
+            try:
+                if p.exists():
+                    p.unlink()
+                    removed = True
+            except OSError:
+                pass
+        if removed:
+            log.warning("cache %s %s: it was deleted and will be rebuilt", self.path, why)
+        return removed
+
+    def _close_quietly(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except sqlite3.Error:
+                pass
+            self._conn = None
+
+    def _failed(self, exc: Exception) -> None:
+        """An operation failed on an open database: rebuild it once, then give up on caching."""
+        self._close_quietly()
+        if not self._discard(f"is damaged ({exc})"):
+            log.warning("cache %s failed (%s): building without a cache", self.path, exc)
+            self._disabled = True
+
+    # ---------- public API ----------
+    def get_many(self, ns: str, keys: Iterable[str]) -> dict[str, bytes]:
+        """The stored values of those ``keys`` that are present."""
+        keys = list(dict.fromkeys(keys))
+        conn = self._open()
+        if conn is None or not keys:
+            return {}
+        found: dict[str, bytes] = {}
+        try:
+            for i in range(0, len(keys), _CHUNK):
+                chunk = keys[i : i + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(f"SELECT key, value FROM blobs WHERE ns = ? AND key IN ({marks})", (ns, *chunk))
+                found.update((k, bytes(v)) for k, v in rows)
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return {}
+        return found
+
+    def put_many(self, ns: str, items: Mapping[str, bytes]) -> None:
+        """Store (or replace) values; failures only cost speed, never the build."""
+        if not items:
+            return
+        conn = self._open()
+        if conn is None:
+            return
+        try:
+            with conn:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO blobs (ns, key, value) VALUES (?, ?, ?)",
+                    ((ns, k, sqlite3.Binary(v)) for k, v in items.items()),
+                )
+        except sqlite3.Error as exc:
+            self._failed(exc)
+
+    def close(self) -> None:
+        self._close_quietly()
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

