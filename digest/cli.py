@@ -39,6 +39,16 @@ def make_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="show what was read from each file: headline, outlet, language, date, and why")
     _site_args(c)
     c.add_argument("paths", nargs="*", help="content-relative paths to show (default: all)")
+
+    v = sub.add_parser("serve", help="build, serve output/ and rebuild on changes; open pages reload by themselves")
+    _site_args(v)
+    v.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
+                   help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 shares it on your network)")
+    v.add_argument("--port", type=int, default=8000, help="port (default: 8000; a busy port moves to the next free one)")
+    v.add_argument("--poll", action="store_true", help="poll for changes (file systems without change events: network, Docker, WSL)")
+    v.add_argument("--no-reload", action="store_true", help="rebuild on changes but do not reload open pages")
+    v.add_argument("--open", action="store_true", help="open the site in a web browser")
+    v.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     return parser
 
 
@@ -89,7 +99,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"build": cmd_build, "stories": cmd_stories, "check": cmd_check}
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    try:
+        return serve(args.site, bind=args.bind, port=args.port, poll=args.poll, live_reload=not args.no_reload,
+                     open_browser=args.open, include_drafts=args.drafts)
+    except OSError as err:  # the address cannot be bound (every port tried is busy, or not allowed)
+        log.error("cannot serve on %s port %d: %s", args.bind, args.port, err.strerror or err)
+        return 2
+
+
+COMMANDS = {"build": cmd_build, "stories": cmd_stories, "check": cmd_check, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
