@@ -1,24 +1,45 @@
-"""Render a gathered Site into output files in memory ({path: bytes}) with the theme's Jinja2 templates."""
+"""Render a gathered Site into output files in memory ({path: bytes}) with the theme's Jinja2 templates.
+
+Pure: reads the theme, writes nothing (``digest/write.py`` is the only writer). Every page gets
+the same context: ``lang``/``dir`` of the page, ``t`` (theme strings in that language),
+``edition`` (the edition its navigation belongs to), ``switch`` (the same page in every other
+edition), ``canonical_url`` and ``alternates`` (hreflang versions of this page, x-default last).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
-from markupsafe import Markup, escape
+from jinja2 import Environment, StrictUndefined, TemplateError, select_autoescape
 from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
 
 from .config import SiteConfig
 from .errors import ThemeError
-from .i18n import Strings, format_day, language_name, text_direction
+from .feeds import atom_feed, first_seen, last_updated
+from .i18n import Strings, format_day, format_month, format_when, language_name, text_direction
 from .models import Article, Site, Story
-from .theme import static_files, template_dirs
+from .sitemap import alternate_groups, robots_txt, sitemap_xml
+from .theme import static_files, template_loader
+from .urls import (
+    Urls,
+    archive_path,
+    article_path,
+    day_path,
+    edition_path,
+    feed_path,
+    not_found_path,
+    output_file,
+    story_path,
+)
+
+__all__ = ["Renderer", "Version", "article_path", "day_path", "render_site", "stories_json", "story_path"]
 
 log = logging.getLogger(__name__)
 
@@ -32,47 +53,68 @@ class Version:
     article: Article
     label: str  # the language's own name for other languages, the outlet for same-language versions
     other_language: bool
+    note: str | None = None  # the outlet, when the label alone would not tell two versions apart
 
 
-def article_path(a: Article) -> str:
-    return f"articles/{a.lang}/{a.slug}/"
+@dataclass(frozen=True)
+class Switch:
+    """One entry of the language switcher: the same page in edition ``lang``."""
 
-
-def story_path(s: Story) -> str:
-    return f"stories/{s.id}/"
-
-
-def day_path(lang: str, day: date) -> str:
-    return f"{lang}/{day:%Y/%m/%d}/"
+    lang: str
+    name: str
+    href: str
+    current: bool
 
 
 def render_body(a: Article) -> Markup:
-    """Markdown with raw HTML disabled for .md; plain paragraphs (escaped, never Markdown) for .txt."""
+    """Markdown with raw HTML disabled for .md (headings moved one level down, under the page's h1);
+    plain escaped paragraphs for .txt (never interpreted as Markdown)."""
     if a.format == "md":
-        return Markup(_markdown.render(a.body_markdown))
+        tokens = _markdown.parse(a.body_markdown)
+        for tok in tokens:
+            if tok.type in ("heading_open", "heading_close"):
+                tok.tag = f"h{min(6, int(tok.tag[1:]) + 1)}"
+        return Markup(_markdown.renderer.render(tokens, _markdown.options, {}))
     return Markup("\n".join(f"<p>{escape(p)}</p>" for p in a.paragraphs))
 
 
+def external_url(value: str | None) -> str | None:
+    """A content-provided link, only if it is plain http(s): never ``javascript:`` or ``data:``."""
+    if not value:
+        return None
+    value = value.strip()
+    return value if value.lower().startswith(("http://", "https://")) and " " not in value else None
+
+
 def versions_of(story: Story, shown: Article) -> tuple[Version, ...]:
-    """Every other version: other languages first (labelled in their own language), then other outlets."""
+    """Every other version: other languages first (labelled in their own language, grouped by language
+    in story order), then other outlets of the shown version's language."""
     others = [a for a in story.articles if a is not shown]
-    other_langs = [a for a in others if a.lang != shown.lang]
+    order = {lang: i for i, lang in enumerate(dict.fromkeys(a.lang for a in others))}
+    other_langs = sorted((a for a in others if a.lang != shown.lang), key=lambda a: order[a.lang])
     same_lang = [a for a in others if a.lang == shown.lang]
+    per_lang: dict[str, int] = {}
+    for a in other_langs:
+        per_lang[a.lang] = per_lang.get(a.lang, 0) + 1
     return tuple(
-        [Version(a, language_name(a.lang), True) for a in other_langs]
+        [Version(a, language_name(a.lang), True, a.source if per_lang[a.lang] > 1 else None) for a in other_langs]
         + [Version(a, a.source or a.title, False) for a in same_lang]
     )
 
 
 class Renderer:
-    """Holds the Jinja2 environment and the asset map for one build; ``pages()`` yields every output file."""
+    """Holds the Jinja2 environment, URLs and asset map for one build; ``pages()`` yields every output file."""
 
     def __init__(self, site: Site, cfg: SiteConfig) -> None:
         self.site = site
         self.cfg = cfg
-        self.prefix = cfg.path_prefix
+        self.urls = Urls(cfg.base_url)
+        self.prefix = self.urls.prefix
+        self.default = site.default_language if site.default_language in site.languages else (
+            site.languages[0] if site.languages else site.default_language
+        )
         self.env = Environment(
-            loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(cfg)]),
+            loader=template_loader(cfg),
             autoescape=select_autoescape(default=True, default_for_string=True),
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -80,6 +122,8 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.assets = self._hash_assets()
+        self.alternates = alternate_groups(site)
+        self.indexable: list[tuple[str, datetime | None]] = []  # pages for sitemap.xml, in output order
         self._strings: dict[str, Strings] = {}
         self.env.globals.update(
             site=site,
@@ -87,18 +131,27 @@ class Renderer:
             url=self.url,
             asset=self.asset_url,
             language_name=language_name,
+            text_direction=text_direction,
             article_url=lambda a: self.url(article_path(a)),
             story_url=lambda s: self.url(story_path(s)),
             day_url=lambda lang, d: self.url(day_path(lang, d)),
+            edition_url=lambda lang: self.url(edition_path(lang)),
+            archive_url=lambda lang: self.url(archive_path(lang)),
+            feed_url=lambda lang: self.url(feed_path(lang)),
             format_day=format_day,
+            format_when=format_when,
+            format_month=format_month,
+            first_seen=first_seen,
+            last_updated=last_updated,
             render_body=render_body,
+            external_url=external_url,
             versions_of=versions_of,
         )
 
     # -- URLs and assets -------------------------------------------------------------------------
     def url(self, path: str = "") -> str:
         """Site-absolute URL path that honours the ``base_url`` sub-path."""
-        return self.prefix + path.lstrip("/")
+        return self.urls.path(path)
 
     def _hash_assets(self) -> dict[str, tuple[str, bytes]]:
         assets: dict[str, tuple[str, bytes]] = {}
@@ -114,19 +167,40 @@ class Renderer:
             raise ThemeError(f"the theme has no static file {rel!r}")
         return self.url(self.assets[rel][0])
 
-    # -- pages -------------------------------------------------------------------------------------
-    def _page(self, template: str, lang: str, **ctx: Any) -> bytes:
+    # -- page context ------------------------------------------------------------------------------
+    def strings(self, lang: str) -> Strings:
         if lang not in self._strings:
             self._strings[lang] = Strings.load(lang, self.cfg)
-        strings = self._strings[lang]
+        return self._strings[lang]
+
+    def switch(self, current: str, target: Callable[[str], str]) -> list[Switch]:
+        """The language switcher: ``target(edition)`` is the path of this page in that edition."""
+        return [Switch(lg, language_name(lg), self.url(target(lg)), lg == current) for lg in self.site.languages]
+
+    def _page(self, template: str, lang: str, path: str, *, switch: list[Switch], index: bool = True,
+              lastmod: datetime | None = None, **ctx: Any) -> tuple[str, bytes]:
+        """Render one HTML page served at ``path``; returns (output file, bytes)."""
+        if index:
+            self.indexable.append((path, lastmod))
         try:
             html = self.env.get_template(template).render(
-                lang=lang, dir=text_direction(lang), t=strings, **ctx
+                lang=lang,
+                dir=text_direction(lang),
+                t=self.strings(lang),
+                edition=lang if lang in self.site.languages else self.default,
+                page_path=path,
+                canonical_url=self.urls.absolute(path),
+                alternates=[(hl, self.urls.absolute(p)) for hl, p in self.alternates.get(path, ())],
+                switch=switch,
+                noindex=not index,
+                **ctx,
             )
         except TemplateError as exc:
-            raise ThemeError(f"template {template}: {exc}") from exc
-        return html.encode("utf-8")
+            where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+            raise ThemeError(f"template {getattr(exc, 'name', None) or template}{where}: {exc}") from exc
+        return output_file(path), html.encode("utf-8")
 
+    # -- editions --------------------------------------------------------------------------------
     def edition_stories(self, lang: str, day: date) -> list[tuple[Story, Article]]:
         """The day's top stories, each shown in ``lang`` when a version exists, else canonical."""
         out = []
@@ -138,54 +212,94 @@ class Renderer:
                 break
         return out
 
-    def digest_page(self, lang: str, day: date, *, latest: bool) -> bytes:
+    def day_updated(self, day: date) -> datetime | None:
+        return max((last_updated(s) for s in self.site.stories if s.day == day), default=None)
+
+    def digest_page(self, lang: str, day: date | None, path: str, *, latest: bool) -> tuple[str, bytes]:
         days = self.site.days
-        i = days.index(day)
+        i = days.index(day) if day is not None else 0
+        target: Callable[[str], str] = edition_path if latest else (lambda lg: day_path(lg, day))
         return self._page(
             "digest.html",
             lang,
+            path,
+            switch=self.switch(lang, target),
+            lastmod=self.day_updated(day) if day else None,
             day=day,
-            items=self.edition_stories(lang, day),
+            items=self.edition_stories(lang, day) if day else [],
             latest=latest,
-            newer=days[i - 1] if i > 0 else None,
-            older=days[i + 1] if i + 1 < len(days) else None,
-            canonical_path=day_path(lang, day),
-            alternates=[(lg, day_path(lg, day)) for lg in self.site.languages],
+            newer=days[i - 1] if day is not None and i > 0 else None,
+            older=days[i + 1] if day is not None and i + 1 < len(days) else None,
         )
 
+    def archive_page(self, lang: str) -> tuple[str, bytes]:
+        months: dict[tuple[int, int], list[tuple[date, int, Article | None]]] = {}
+        for day in self.site.days:
+            items = self.edition_stories(lang, day)
+            months.setdefault((day.year, day.month), []).append((day, len(items), items[0][1] if items else None))
+        newest = self.day_updated(self.site.days[0]) if self.site.days else None
+        return self._page(
+            "archive.html",
+            lang,
+            archive_path(lang),
+            switch=self.switch(lang, archive_path),
+            lastmod=newest,
+            months=[(date(y, m, 1), days) for (y, m), days in months.items()],
+        )
+
+    def edition_pages(self, lang: str) -> Iterator[tuple[str, bytes]]:
+        days = self.site.days
+        yield self.digest_page(lang, days[0] if days else None, edition_path(lang), latest=True)
+        for day in days:
+            yield self.digest_page(lang, day, day_path(lang, day), latest=False)
+        yield self.archive_page(lang)
+        feed_items = [item for day in days for item in self.edition_stories(lang, day)]
+        yield feed_path(lang), atom_feed(self.site, self.cfg, lang, feed_items, self.urls, self.strings(lang))
+        yield self._page("404.html", lang, not_found_path(lang), switch=self.switch(lang, edition_path), index=False)
+
+    # -- stories and articles --------------------------------------------------------------------
+    def version_switch(self, story: Story, current: Article, here: str) -> list[Switch]:
+        """Each edition: this story's version in its language, else that edition's front page."""
+        def target(lg: str) -> str:
+            if lg == current.lang:
+                return here
+            version = story.version_in(lg)
+            return article_path(version) if version else edition_path(lg)
+
+        return self.switch(current.lang, target)
+
+    def story_pages(self, story: Story) -> Iterator[tuple[str, bytes]]:
+        shown = story.canonical
+        yield self._page(
+            "story.html", shown.lang, story_path(story),
+            switch=self.version_switch(story, shown, story_path(story)),
+            lastmod=last_updated(story), story=story, shown=shown,
+        )
+        for article in story.articles:
+            yield self._page(
+                "article.html", article.lang, article_path(article),
+                switch=self.version_switch(story, article, article_path(article)),
+                lastmod=article.date, story=story, article=article,
+            )
+
+    # -- everything ------------------------------------------------------------------------------
     def pages(self) -> Iterable[tuple[str, bytes]]:
         site = self.site
-        for rel, (hashed, data) in sorted(self.assets.items()):
+        for _rel, (hashed, data) in sorted(self.assets.items()):
             yield hashed, data
-        latest = site.days[0] if site.days else None
         for lang in site.languages:
-            if latest is None:
-                yield f"{lang}/index.html", self._page("digest.html", lang, day=None, items=[], latest=True,
-                                                       newer=None, older=None, canonical_path=f"{lang}/",
-                                                       alternates=[(lg, f"{lg}/") for lg in site.languages])
-                continue
-            yield f"{lang}/index.html", self.digest_page(lang, latest, latest=True)
-            for day in site.days:
-                yield f"{day_path(lang, day)}index.html", self.digest_page(lang, day, latest=False)
-        if latest is not None:
-            yield "index.html", self.digest_page(site.default_language, latest, latest=True)
+            yield from self.edition_pages(lang)
+        yield self.digest_page(self.default, site.days[0] if site.days else None, "", latest=True)
         for story in site.stories:
-            shown = story.canonical
-            yield f"{story_path(story)}index.html", self._page(
-                "story.html", shown.lang, story=story, shown=shown, canonical_path=story_path(story), alternates=[]
-            )
-            for article in story.articles:
-                yield f"{article_path(article)}index.html", self._page(
-                    "article.html",
-                    article.lang,
-                    story=story,
-                    article=article,
-                    canonical_path=article_path(article),
-                    alternates=[(a.lang, article_path(a)) for a in story.articles if a.lang != article.lang],
-                )
-        yield "404.html", self._page("404.html", site.default_language, canonical_path="404.html", alternates=[])
-        yield "robots.txt", f"User-agent: *\nAllow: /\n".encode("utf-8")
+            yield from self.story_pages(story)
+        yield self._page("404.html", self.default, not_found_path(), switch=self.switch(self.default, edition_path), index=False)
         yield "api/stories.json", stories_json(site, self.url)
+        if self.urls.has_host:
+            yield "sitemap.xml", sitemap_xml(self.indexable, self.alternates, self.urls)
+        else:
+            log.info("base_url %r has no scheme and host: no sitemap.xml, and feed links are root-relative "
+                     "(set base_url to the full address, e.g. https://example.org%s)", self.cfg.base_url, self.prefix)
+        yield "robots.txt", robots_txt(self.urls)
 
 
 def stories_json(site: Site, url: Any) -> bytes:

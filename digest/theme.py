@@ -1,10 +1,18 @@
-"""Find a site's theme: template folders in lookup order and the static files to publish."""
+"""Find a site's theme: template folders in lookup order and the static files to publish.
+
+Lookup, first match wins: the site's ``templates/`` (override any single template), then the
+site's own theme ``themes/NAME/templates/`` when ``theme: NAME``, then the built-in default.
+A template may extend the default's template of the same name as ``"default/base.html"``.
+Static files and i18n strings of a site theme override the default's file by file (key by key).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from .config import SiteConfig
 from .errors import ThemeError
@@ -39,6 +47,13 @@ def template_dirs(cfg: SiteConfig) -> list[Path]:
     """Lookup order for templates: the site's templates/, then each theme's templates/."""
     found = [cfg.root / "templates"] if (cfg.root / "templates").is_dir() else []
     return found + [d / "templates" for d in theme_dirs(cfg) if (d / "templates").is_dir()]
+
+
+def template_loader(cfg: SiteConfig) -> BaseLoader:
+    """Jinja2 loader: the lookup order above, plus ``default/NAME.html`` for the built-in template itself."""
+    builtin = FileSystemLoader(str(builtin_theme_dir() / "templates"))
+    loaders: list[BaseLoader] = [FileSystemLoader(str(d)) for d in template_dirs(cfg)]
+    return ChoiceLoader([*loaders, PrefixLoader({BUILTIN: builtin})])
 
 
 def i18n_dirs(cfg: SiteConfig) -> list[Path]:
