@@ -49,6 +49,11 @@ def make_parser() -> argparse.ArgumentParser:
     v.add_argument("--no-reload", action="store_true", help="rebuild on changes but do not reload open pages")
     v.add_argument("--open", action="store_true", help="open the site in a web browser")
     v.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+
+    i = sub.add_parser("init", help="scaffold a new site: config.yaml and a few example articles (never overwrites)")
+    i.add_argument("site", nargs="?", default=".", help="folder for the new site (created if missing); default: here")
+    i.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    i.add_argument("-v", "--verbose", action="store_true", help="more detail")
     return parser
 
 
@@ -110,7 +115,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
 
 
-COMMANDS = {"build": cmd_build, "stories": cmd_stories, "check": cmd_check, "serve": cmd_serve}
+def cmd_init(args: argparse.Namespace) -> int:
+    from .scaffold import init_site
+
+    init_site(Path(args.site))
+    return 0
+
+
+COMMANDS = {"build": cmd_build, "stories": cmd_stories, "check": cmd_check, "serve": cmd_serve, "init": cmd_init}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
