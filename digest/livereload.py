@@ -241,7 +241,7 @@ _CLIENT_JS = """
   if (state.error && !document.getElementById(ID)) show(state.error);
   if (!window.EventSource) return;
   var source = new EventSource("__EVENTS__");
-  source.addEventListener("state", function (e) { apply(JSON.parse(e.data)); });
+  source.addEventListener("state", function (e) { window.__digestConnected = true; apply(JSON.parse(e.data)); });
   window.addEventListener("pagehide", function () { source.close(); });
 })();
 """
