@@ -1,0 +1,579 @@
+"""Read a raw scraped text body: headline, outlet, subtitle, date and clean body, each choice with its evidence.
+
+The headline is chosen from evidence, never by position alone. Every short line is a candidate;
+it scores for being a page title with an outlet suffix (" – L’Express", " | Foo", " - Foo",
+" :: Foo"), for recurring (twice, in a breadcrumb, at the start of the lead, in "5 thoughts on
+“…”"), for being elaborated by the prose that follows it (shared words), for being followed by
+the body after only dates and bylines, and for a date or byline next to it; it loses for sitting
+in a menu (short lines follow it), for recurring across the site's files (taglines), for looking
+truncated, ending in ":" or being a sentence. Prose is told from chrome as in jusText: length
+and function-word density, then the context of neighbouring lines.
+
+The body is the prose after the headline (or the whole page's prose when the headline line is a
+page title at the foot), without chrome (:mod:`digest.boilerplate`), repeated headlines, or a
+comment/related-articles section. Recurring long prose is kept: wire copy recurs across outlets.
+
+Outlet names are normalised for use as identifiers: typographic apostrophes become "'" (the
+``L’Express`` suffix gives ``L'Express``); headlines keep their typography.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .boilerplate import (
+    ALL_STOPWORDS,
+    STOPWORDS,
+    Boilerplate,
+    clean,
+    find_outlet,
+    match_pattern,
+    normalise,
+    split_title,
+    stopword_density,
+    words,
+)
+from .boilerplate import learn_boilerplate as _learn
+from .dates import find_dates
+from .language import detect_language
+from .models import Extracted
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Boilerplate", "extract_text", "learn_boilerplate"]
+
+LENGTH_LOW, LENGTH_HIGH = 70, 200  # jusText: shorter is "short", longer may be "good"
+STOP_LOW, STOP_HIGH = 0.30, 0.32  # jusText: function-word density of prose
+MAX_HEADLINE_WORDS = 30
+_SENTENCE_END = (".", "!", "?", "…", '"', "»", "”", ")", "。", "！", "？")
+_BYLINE = re.compile(
+    r"^(?:(?:posted |written |geschrieben |veröffentlicht .{0,30})?(?:by|von|par|por|di|door)\s*:?\s+\S"
+    r"|(?:author|autor|auteur|autore)\s*:|from wikipedia\b)",
+    re.I,
+)
+_BARE_BY = re.compile(r"^(?:(?:written |posted )?by|von|par|por|di|door|autor|author|auteur|autore)\s*:?$", re.I)
+_BYLINE_NAME = re.compile(r"\b(?:by|von|par|por|door)\s*:?\s+([^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){1,3})", re.I)
+_FOLLOW = re.compile(r"^\W*(?:follow|folgen|suivre|seguir|segui)\W*$", re.I)
+_CAPTION = re.compile(
+    r"^(?:courtesy of\b|(?:foto|photo|bild|image|picture|credit|crédit|quelle|source|fuente|fonte)s?\s*:)|\((?:foto|photo|bild|image)s?\s*:"
+    r"|©|\b(?:getty images|shutterstock|istock|imago|picture alliance|reuters/|afp/|ap photo|dpa/)",
+    re.I,
+)
+_END_MARKER = re.compile(
+    r"^(?:\d+\s+(?:comments?|kommentare?|commentaires?|comentarios?|commenti|thoughts? on|responses? to)\b"
+    r"|(?:leave a (?:reply|comment)|kommentar (?:schreiben|verfassen)|laisser un commentaire|deja un comentario"
+    r"|lascia un commento|(?:noch )?keine kommentare|no comments|related (?:posts|articles|stories)"
+    r"|ähnliche (?:artikel|beiträge)|das könnte (?:dich|sie) auch interessieren|you (?:may|might) also like"
+    r"|articles similaires|vous aimerez aussi|artículos relacionados|articoli correlati)\b)",
+    re.I,
+)
+_TRUNCATED_END = frozenset(
+    "a an the of to in on and or but its his her their our with for by from at as that "
+    "le la les un une des de du et ou à au aux en sur pour par avec son sa ses leur "
+    "der die das den dem des ein eine einen und oder mit für von zu im am auf "
+    "el los las una y o con por para del al il lo gli e di da".split()
+)
+
+
+def learn_boilerplate(bodies: Sequence[tuple[str, str]]) -> Boilerplate:
+    """Lines and title suffixes that recur across the site's text files (see :mod:`digest.boilerplate`)."""
+    return _learn(bodies, title_suffix=split_title)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One paragraph of the body (a line, or a block of wrapped lines) with what we know about it."""
+
+    index: int
+    line: int  # 1-based line of the body where it starts
+    text: str  # invisible characters removed, whitespace collapsed: for analysis and headlines
+    raw: str  # as it will appear in the body
+    key: str
+    nwords: int
+    chrome: str | None  # why it is chrome (pattern name, "recurring"), or None
+    meta: str | None  # "date", "byline" or "caption": metadata that sits around a headline
+    dated: bool  # the line holds a date
+    klass: str  # jusText class after context: good, bad (short and near resolved)
+    base: str  # jusText class before context: good, near, short, bad
+
+    @property
+    def prose(self) -> bool:
+        """Body prose for certain: long and dense, or a whole sentence of a dozen words or more."""
+        return self.chrome is None and (
+            self.base == "good" or (self.nwords >= 12 and self.text.endswith(_SENTENCE_END))
+        )
+
+
+def _split_units(body: str) -> list[tuple[int, str]]:
+    """Paragraphs with their starting line. Blank lines separate; hard-wrapped lines of prose are joined."""
+    out: list[tuple[int, str]] = []
+    block: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        if not block:
+            return
+        lines = [t for _, t in block]
+        wrapped = len(lines) > 1 and max(map(len, lines)) >= 40 and all(
+            len(t) >= 0.6 * max(map(len, lines)) and not t.endswith((":",)) for t in lines[:-1]
+        )
+        if wrapped:
+            out.append((block[0][0], " ".join(t.strip() for t in lines)))
+        else:
+            out.extend(block)
+        block.clear()
+
+    for n, raw in enumerate(body.split("\n"), start=1):
+        if raw.strip():
+            block.append((n, raw.strip()))
+        else:
+            flush()
+    flush()
+    return out
+
+
+def _size(text: str) -> int:
+    """Length in characters, an ideograph counting as three (a line of Chinese says as much as one of French)."""
+    return len(text) + 2 * sum(1 for ch in text if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
+
+
+def _classify(text: str, lang: str | None) -> str:
+    """Context-free jusText class: good, near, short or bad."""
+    size = _size(text)
+    if "©" in text or "(c)" in text.lower():
+        return "bad"
+    if size < LENGTH_LOW:
+        return "short"
+    density = stopword_density(text, lang)
+    if density is None:  # no function-word list for this language: sentences instead
+        sentences = len(re.findall(r"[.!?。！？](?:\s|$)", text))
+        density = STOP_HIGH if sentences >= 1 else 0.0
+    if density >= STOP_HIGH:
+        return "good" if size > LENGTH_HIGH else "near"
+    return "near" if density >= STOP_LOW else "bad"
+
+
+def _neighbour(classes: list[str], i: int, step: int, skip: tuple[str, ...]) -> str:
+    j = i + step
+    while 0 <= j < len(classes):
+        if classes[j] not in skip:
+            return classes[j]
+        j += step
+    return "bad"
+
+
+def _in_context(classes: list[str]) -> list[str]:
+    """jusText's context rules: short and near-good paragraphs take the class of their surroundings."""
+    out = list(classes)
+    for i, c in enumerate(classes):
+        if c != "short":
+            continue
+        prev = _neighbour(classes, i, -1, ("short", "near"))
+        nxt = _neighbour(classes, i, 1, ("short", "near"))
+        if prev == nxt:
+            out[i] = prev
+        elif (prev == "bad" and _neighbour(classes, i, -1, ("short",)) == "near") or (
+            nxt == "bad" and _neighbour(classes, i, 1, ("short",)) == "near"
+        ):
+            out[i] = "good"
+        else:
+            out[i] = "bad"
+    for i, c in enumerate(classes):
+        if c == "near":
+            prev = _neighbour(classes, i, -1, ("short", "near"))
+            nxt = _neighbour(classes, i, 1, ("short", "near"))
+            out[i] = "bad" if prev == nxt == "bad" else "good"
+    return out
+
+
+def _units(body: str, lang: str | None, boilerplate: Boilerplate | None) -> list[Unit]:
+    parts = _split_units(body)
+    texts = [" ".join(clean(t).split()) for _, t in parts]
+    base = []
+    for text in texts:
+        chrome = match_pattern(text)
+        if chrome is None and boilerplate is not None and normalise(text) in boilerplate.lines:
+            chrome = "recurring"
+        base.append(chrome)
+    before = [
+        _classify(t, lang) if c is None or (c == "recurring" and _size(t) > LENGTH_HIGH) else "bad"
+        for t, c in zip(texts, base)
+    ]
+    classes = _in_context(before)
+    metas = [_meta(text, lang) for text in texts]
+    _mark_authors(texts, metas)
+    units = []
+    for i, ((line, raw), text, chrome, klass, first) in enumerate(zip(parts, texts, base, classes, before)):
+        units.append(Unit(i, line, text, clean(raw, body=True), normalise(text), len(words(text)), chrome,
+                          *metas[i], klass, first))
+    return units
+
+
+def _mark_authors(texts: list[str], metas: list[tuple[str | None, bool]]) -> None:
+    """Author names are bylines too: after a bare "By", before a "Follow" button, or named in a byline."""
+    names = set()
+    for i, text in enumerate(texts):
+        if metas[i][0] == "byline" and (m := _BYLINE_NAME.search(text)):
+            names.add(normalise(m.group(1)))
+    for i, text in enumerate(texts):
+        if metas[i][0] or not 1 <= len(words(text)) <= 5:
+            continue
+        after_by = i > 0 and _BARE_BY.match(texts[i - 1])
+        before_follow = i + 1 < len(texts) and _FOLLOW.match(texts[i + 1])
+        if after_by or before_follow or normalise(text) in names:
+            metas[i] = ("byline", metas[i][1])
+
+
+def _meta(text: str, lang: str | None) -> tuple[str | None, bool]:
+    """("date" | "byline" | "caption" | None, whether the line holds a date): lines that sit around a headline."""
+    if len(text) > 160:
+        return None, False
+    found = find_dates(text, lang)
+    if _BYLINE.match(text):
+        return "byline", bool(found)
+    if found and (sum(e - s for s, e, _ in found) >= 0.3 * len(text) or len(words(text)) <= 12):
+        return "date", True
+    if _CAPTION.search(text):
+        return "caption", False
+    return None, False
+
+
+_CONTENT_MIN = 3
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-folded text, for comparing words across spellings."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
+def _stems(text: str, stop: frozenset[str]) -> set[str]:
+    """Content words of ``text`` cut to five letters ("Kindersitze" → "kinde"), function words left out."""
+    return {w[:5] for w in words(_fold(text)) if len(w) >= _CONTENT_MIN and w not in stop}
+
+
+def _elaborated(stems: set[str], folded: str) -> float:
+    """Share of ``stems`` found inside the words of ``folded`` text (so "modelle" counts in "Sitzmodelle")."""
+    return sum(stem in folded for stem in stems) / len(stems) if stems else 0.0
+
+
+@dataclass
+class _Candidate:
+    key: str
+    text: str
+    occurrences: list[tuple[int, str]]  # (unit index, kind): line, title, crumb, lead, mention
+    outlet: str | None = None
+    confirmed: bool = False  # the title suffix is named elsewhere too
+    score: float = 0.0
+    anchor: int = 0
+    reasons: tuple[str, ...] = ()
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", _fold(text))
+
+
+def _titles(units: list[Unit], boilerplate: Boilerplate | None) -> dict[int, tuple[str, str, bool]]:
+    """Unit index → (headline, outlet, confirmed) for lines that read as "Headline | Outlet".
+
+    A separator that ends many lines with as many different "outlets" is a list on this page
+    ("Marketing • Social Media", "Medien • Jobs"), so those lines are not titles unless confirmed.
+    """
+    splits = {u.index: sp for u in units if u.chrome in (None, "recurring") and u.nwords <= MAX_HEADLINE_WORDS
+              and (sp := split_title(u.text))}
+    suffixes = Counter(normalise(sp[1]) for sp in splits.values())
+    keys = {u.key for u in units}
+    names = _squash(" ".join(u.text for u in units if "©" in u.text or "." in u.text and u.nwords <= 6))
+
+    def confirmed(suffix: str) -> bool:
+        key = normalise(suffix)
+        squashed = _squash(suffix)
+        return (suffixes[key] >= 2 or key in keys or (boilerplate is not None and key in boilerplate.outlets)
+                or (len(squashed) >= 4 and squashed in names))
+
+    by_sep: dict[str, set[str]] = {}
+    for sp in splits.values():
+        by_sep.setdefault(sp[2], set()).add(normalise(sp[1]))
+    out = {}
+    for i, (head, suffix, sep) in splits.items():
+        ok = confirmed(suffix)
+        if ok or len(by_sep[sep]) < 3:
+            out[i] = (head, suffix, ok)
+    return out
+
+
+def _is_crumb(text: str, prefix: list[str], stop: frozenset[str], standalone: int) -> bool:
+    """Is ``prefix`` (the words before a known headline in ``text``) a breadcrumb or kicker, not part of one phrase?
+
+    "Home Climate <headline>" and "Thema Verbraucherschutz <headline>" are; '"Mangelhaft": Der <headline>'
+    is not (ends in a function word), nor is "Kicker: <headline>" (the colon makes it one title).
+    A headline that also stands alone on two lines may follow a kicker ending in any word.
+    """
+    if not 1 <= len(prefix) <= 5 or (prefix[-1] in stop and standalone < 2):
+        return False
+    tokens = list(re.finditer(r"[^\W_]+", text))
+    if len(tokens) <= len(prefix):
+        return False
+    gap = text[tokens[len(prefix) - 1].end(): tokens[len(prefix)].start()]
+    return not any(ch in gap for ch in ":,;")
+
+
+def _candidates(units: list[Unit], stop: frozenset[str], boilerplate: Boilerplate | None) -> dict[str, _Candidate]:
+    cands: dict[str, _Candidate] = {}
+
+    def add(text: str, index: int, kind: str) -> _Candidate | None:
+        key = normalise(text)
+        if not key:
+            return None
+        cand = cands.setdefault(key, _Candidate(key, text, []))
+        cand.occurrences.append((index, kind))
+        if kind == "line" and cand.occurrences[0][1] != "line":
+            cand.text = text
+        return cand
+
+    titles = _titles(units, boilerplate)
+    for u in units:
+        if u.chrome not in (None, "recurring") or u.meta or not 1 <= u.nwords <= MAX_HEADLINE_WORDS:
+            continue
+        crumb = re.split(r"\s+[>»›]\s+", u.text)
+        if u.index in titles:
+            head, suffix, ok = titles[u.index]
+            cand = add(head, u.index, "title")
+            if cand and (not cand.outlet or (ok and not cand.confirmed)):
+                cand.outlet, cand.confirmed = suffix, ok
+        elif len(crumb) >= 3 or (len(crumb) == 2 and match_pattern(crumb[0]) == "ui-control"):
+            add(crumb[-1], u.index, "crumb")
+        else:
+            add(u.text, u.index, "line")
+    keys = [k for k in cands if len(k) >= 12 and k.count(" ") >= 2]
+    standalone = Counter(u.key for u in units)
+    for u in units:
+        if u.chrome not in (None, "recurring"):
+            continue
+        for key in keys:
+            if len(u.key) <= len(key) or key not in u.key or any(i == u.index for i, _ in cands[key].occurrences):
+                continue
+            if u.key.endswith(" " + key) and _is_crumb(u.text, u.key[: -len(key)].split(), stop, standalone[key]):
+                cands[key].occurrences.append((u.index, "crumb"))
+            elif u.key.startswith(key + " ") and u.prose and u.index > cands[key].occurrences[0][0]:
+                cands[key].occurrences.append((u.index, "lead"))
+            elif f" {key} " in f" {u.key} " and len(u.key) < 2 * len(key) + 40:
+                cands[key].occurrences.append((u.index, "mention"))
+    return cands
+
+
+def _follow_steps(units: list[Unit], i: int, same: set[int]) -> int | None:
+    """How many non-metadata lines separate unit ``i`` from the next prose (None: none within 6)."""
+    steps = 0
+    for u in units[i + 1:]:
+        if u.prose and u.index not in same:
+            return steps
+        if u.meta or u.chrome or u.index in same or not u.nwords:
+            continue
+        steps += 1
+        if steps > 6:
+            return None
+    return None
+
+
+_FOLLOW_BONUS = (2.0, 1.4, 1.0, 0.6, 0.3, 0.3, 0.3)
+
+
+def _score(cand: _Candidate, units: list[Unit], stop: frozenset[str], page: str, outlets: set[str]) -> None:
+    """Add up the evidence for ``cand`` being the headline; set its score, anchor and reasons."""
+    same = {i for i, _ in cand.occurrences}
+    kinds = Counter(kind for _, kind in cand.occurrences)
+    text, n = cand.text, len(words(cand.text))
+    score, why = 0.0, []
+
+    def note(points: float, reason: str) -> None:
+        nonlocal score
+        score += points
+        why.append(f"{reason} ({points:+.1f})")
+
+    if kinds["title"]:
+        note(3.0 if cand.confirmed else 2.0, f"page title with outlet suffix {cand.outlet!r}"
+             + (", named elsewhere too" if cand.confirmed else ""))
+    repeats = len({i for i, k in cand.occurrences if k != "mention"}) - 1
+    if repeats > 0:
+        note(min(2.5, 1.0 + 0.5 * repeats),
+             f"appears {repeats + 1}× (" + ", ".join(sorted(k for k in kinds if k != "mention")) + ")")
+    if kinds["mention"]:
+        note(0.5, "quoted elsewhere on the page")
+
+    # the occurrence followed most closely by prose is where the article starts
+    follow, anchor = -1.0, cand.occurrences[0][0]
+    for i, kind in cand.occurrences:
+        if kind not in ("lead", "mention"):
+            steps = _follow_steps(units, i, same)
+            local = 0.0 if steps is None else _FOLLOW_BONUS[steps]
+            if local > follow:
+                follow, anchor = local, i
+    cand.anchor = anchor
+    if follow > 0:
+        note(follow, "followed by the body" + ("" if follow >= 2.0 else " after a few lines"))
+    total = sum(len(u.text) for u in units if u.prose)
+    share = sum(len(u.text) for u in units[anchor + 1:] if u.prose and u.index not in same) / total if total else 0
+    if share >= 0.5:
+        note(1.5 * share, f"{share:.0%} of the page's prose comes after it")
+    near = units[max(0, anchor - 3): anchor + 4]
+    if any(u.dated for u in near):
+        note(1.0, "a date next to it")
+    if any(u.meta == "byline" for u in near):
+        note(0.5, "a byline next to it")
+    prev = [u for u in units[:anchor] if not (u.meta or u.chrome or u.index in same)][-1:]
+    if prev and prev[0].prose and follow > 0:
+        note(-2.0, "prose before and after it (a crosshead inside the body)")
+    after: list[Unit] = []
+    for u in units[anchor + 1:]:
+        if u.prose or len(after) == 4:
+            break
+        if not (u.meta or u.chrome or u.index in same or not u.nwords):
+            after.append(u)
+    if len(after) >= 3 and sum(u.nwords <= 4 for u in after) >= 3:
+        note(-1.5, "short lines follow (a menu)")
+    elif after and n <= 4 and max(n, 3) < after[0].nwords <= MAX_HEADLINE_WORDS:
+        note(-1.0, "a longer line follows (it is a kicker or rubric)")
+
+    mine = _stems(text, stop)
+    if mine:
+        body = _fold(" ".join(u.text for u in units[anchor + 1: anchor + 60] if u.prose and u.index not in same)[:6000])
+        elaborated = max(_elaborated(mine, body), 0.6 * _elaborated(mine, page))
+        if elaborated > 0:
+            note((3.0 if len(mine) >= 2 else 1.5) * elaborated, f"the body elaborates it ({elaborated:.0%} of its words)")
+
+    if n <= 1:
+        note(-2.5, "a single word")
+    elif n == 2:
+        note(-0.5, "two words")
+    elif n > 20:
+        note(-1.5, "long for a headline")
+    if units[cand.occurrences[0][0]].base == "good" and n > 12:
+        note(-1.0, "reads as prose")
+    if text.endswith((":", ",", ";", "|", "-", "–")):
+        note(-2.0, "ends in " + text[-1])
+    elif text.endswith(".") and not text.endswith("..") and n >= 6:
+        note(-1.0, "ends like a sentence")
+    last = words(text)[-1:] or [""]
+    if text.endswith(("…", "...")) or (last[0] in _TRUNCATED_END and text[-1:].isalpha()):
+        note(-2.0, "looks truncated")
+    if text[:1].islower():
+        note(-1.0, "starts in lower case")
+    if any(units[i].chrome == "recurring" for i, _ in cand.occurrences):
+        note(-2.5, "recurs in other files of the site")
+    if cand.key in outlets:
+        note(-2.0, "is the outlet's name")
+    cand.score = round(score, 2)
+    cand.reasons = tuple(why)
+
+
+def _choose_headline(
+    units: list[Unit], lang: str | None, outlets: set[str], boilerplate: Boilerplate | None
+) -> _Candidate | None:
+    stop = STOPWORDS.get(lang or "", ALL_STOPWORDS)
+    cands = _candidates(units, stop, boilerplate)
+    if not cands:
+        return None
+    page = _fold(" ".join(u.text for u in units if u.prose)[:20000])
+    for cand in cands.values():
+        _score(cand, units, stop, page, outlets)
+    return max(cands.values(), key=lambda c: (c.score, -c.anchor))
+
+
+def _fallback_headline(units: list[Unit]) -> str:
+    for u in units:
+        if u.klass == "good" or (u.chrome is None and not u.meta and u.nwords >= 3):
+            sentence = re.split(r"(?<=[.!?])\s", u.text, maxsplit=1)[0]
+            return sentence if len(sentence) <= 160 else sentence[:157].rsplit(" ", 1)[0] + "…"
+    return ""
+
+
+def extract_text(body: str, *, path: str = "", boilerplate: Boilerplate | None = None) -> Extracted:
+    """Headline, clean paragraphs, outlet, subtitle and date of a raw scraped text ``body``, with evidence."""
+    lang, _conf = detect_language(body)
+    units = _units(body, lang, boilerplate)
+    evidence: list[str] = []
+    texts = [u.text for u in units]
+    outlet_hint = find_outlet(texts, title_outlet=None, boilerplate=boilerplate, path=path)
+    hint_keys = {normalise(outlet_hint[0])} if outlet_hint else set()
+    cand = _choose_headline(units, lang, hint_keys, boilerplate)
+    if cand is None or cand.score <= 0:
+        headline = _fallback_headline(units)
+        anchor = -1
+        evidence.append(f"headline: no line looks like one; first sentence of the text used: {headline!r}")
+        title_outlet = None
+        same: set[int] = set()
+    else:
+        headline = clean(cand.text)
+        anchor = cand.anchor
+        same = {i for i, _ in cand.occurrences}
+        title_outlet = cand.outlet if any(k == "title" for _, k in cand.occurrences) else None
+        evidence.append(f"headline: line {units[anchor].line} (score {cand.score}): " + "; ".join(cand.reasons))
+    outlet = find_outlet(texts, title_outlet=title_outlet, boilerplate=boilerplate, path=path)
+    source = outlet[0] if outlet else None
+    if outlet:
+        evidence.append(f"outlet {source!r}: {outlet[1]}")
+    paragraphs, subtitle, date, notes = _body(units, anchor, same, lang)
+    evidence.extend(notes)
+    return Extracted(headline=headline, paragraphs=tuple(paragraphs), source=source, subtitle=subtitle,
+                     date=date, evidence=tuple(evidence))
+
+
+def _body(units: list[Unit], anchor: int, same: set[int], lang: str | None):
+    notes: list[str] = []
+    good_before = sum(len(u.text) for u in units[:max(anchor, 0)] if u.prose)
+    good_after = sum(len(u.text) for u in units[anchor + 1:] if u.prose)
+    start = anchor + 1
+    if anchor >= 0 and good_before > good_after:
+        start = 0
+        notes.append("the headline line comes after most of the prose (a page title at the foot): body from the whole page")
+    elif anchor > 0:
+        notes.append(f"dropped {anchor} line(s) before the headline (page header, navigation)")
+    subtitle = None
+    date = None
+    header = True
+    paragraphs: list[str] = []
+    dropped: Counter[str] = Counter()
+    for u in units[start:]:
+        if u.index in same or (u.index == anchor):
+            continue
+        if header and start > 0 and u.meta:
+            if u.meta == "date" and date is None:
+                found = find_dates(u.text, lang)
+                date = found[0][2] if found else None
+                notes.append(f"date {date}: line {u.line} {u.text!r}, next to the headline")
+            continue
+        if header and start > 0 and u.chrome is None and u.klass != "good" and 4 <= u.nwords <= 40 \
+                and not u.text.endswith((".", "!", "?", "»", "”", '"', ":")) and subtitle is None:
+            subtitle = u.text
+            notes.append(f"subtitle: line {u.line} (a standfirst without closing punctuation)")
+            header = False
+            continue
+        if u.klass == "good" and u.chrome is None:
+            header = False
+        if _END_MARKER.match(u.text) and paragraphs:
+            notes.append(f"stopped at line {u.line} {u.text[:60]!r}: comments or related articles follow")
+            break
+        if u.chrome and u.chrome != "recurring":
+            dropped[u.chrome] += 1
+            if dropped[u.chrome] <= 3:
+                notes.append(f"dropped line {u.line} {u.text[:60]!r}: {u.chrome}")
+            continue
+        if u.klass != "good":
+            dropped["not prose"] += 1
+            continue
+        paragraphs.append(u.raw)
+    if dropped["not prose"]:
+        notes.append(f"dropped {dropped['not prose']} short line(s) among or after the body (menus, captions, footers)")
+    if date is None and start > 0 and anchor >= 0:
+        for u in units[max(0, anchor - 3): anchor]:
+            if u.meta == "date":
+                found = find_dates(u.text, lang)
+                if found:
+                    date = found[0][2]
+                    notes.append(f"date {date}: line {u.line} {u.text!r}, just before the headline")
+    return paragraphs, subtitle, date, notes
