@@ -170,11 +170,7 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             except OSError:  # replaced or removed by a rebuild between resolve and read
                 res = Resolved(HTTPStatus.NOT_FOUND, reason="no such file")
         if res.status == HTTPStatus.NOT_FOUND:
-            page = srv.root / "404.html"
-            try:
-                body = page.read_bytes() if page.is_file() else None
-            except OSError:
-                body = None
+            body = self._not_found_page()
             if body is None and not (srv.root / "index.html").is_file():
                 body = _NO_SITE
             if body is not None:
@@ -183,6 +179,22 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         log.info("%s %s: %d (%s)", self.command, self.path, res.status, res.reason)
         message = f"{int(res.status)} {HTTPStatus(res.status).phrase}: {res.reason}\n".encode("utf-8")
         self._send(res.status, message, "text/plain; charset=utf-8", head)
+
+    def _not_found_page(self) -> bytes | None:
+        """The edition's own 404 page (``/fr/…`` → ``fr/404.html``) when there is one, else ``404.html``."""
+        srv = self.server
+        path = self.path.split("?", 1)[0]
+        rest = path[len(srv.prefix):] if path.startswith(srv.prefix) else ""
+        first = rest.split("/", 1)[0] if "/" in rest else ""
+        candidates = [f"{first}/404.html"] if first and _unsafe_segment(first) is None and "%" not in first else []
+        for rel in candidates + ["404.html"]:
+            res = resolve_request(srv.root, "/", "/" + rel)
+            if res.file is not None:
+                try:
+                    return res.file.read_bytes()
+                except OSError:
+                    continue
+        return None
 
     def _send(self, status: int, body: bytes, kind: str, head: bool, *, location: str | None = None) -> None:
         if kind.startswith("text/html") and self.server.live_reload:

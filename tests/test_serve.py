@@ -60,6 +60,7 @@ class FakeBuilder:
             "index.html": page("Front", items).encode(),
             "en/index.html": page("English", items).encode(),
             "404.html": page("Not found", "<h1>Page not found</h1>").encode(),
+            "fr/404.html": page("Introuvable", "<h1>Page introuvable</h1>").encode(),
             "style.css": (cfg.root / "style.css").read_bytes() if (cfg.root / "style.css").exists() else b"body{}",
             "api/stories.json": json.dumps(heads).encode(),
         }
@@ -210,6 +211,10 @@ def test_unknown_path_serves_404_page_with_status_404(tmp_path: Path) -> None:
         assert b"Page not found" in body and SCRIPT_MARK in body
         status, _, body = get(server, "/no/such/page/", method="HEAD")
         assert status == 404 and body == b""
+        status, _, body = get(server, "/fr/nulle/part/")  # an edition's own 404 page when it has one
+        assert status == 404 and b"Page introuvable" in body
+        status, _, body = get(server, "/de/nirgends/")
+        assert status == 404 and b"Page not found" in body
 
 
 def test_directory_urls_serve_index_and_redirect_to_slash(tmp_path: Path) -> None:
