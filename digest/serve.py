@@ -13,7 +13,8 @@ import os
 import threading
 import time
 import webbrowser
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,26 @@ def default_builder(include_drafts: bool = False) -> Builder:
 
     build.close = close  # type: ignore[attr-defined]
     return build
+
+
+@contextmanager
+def _quiet_pipeline(active: bool) -> Iterator[None]:
+    """During rebuilds the pipeline's INFO chatter is held back (warnings still show): one line per rebuild."""
+    root = logging.getLogger("digest")
+    if not active or root.getEffectiveLevel() != logging.INFO:
+        yield
+        return
+    ours = [logging.getLogger(n) for n in (__name__, "digest.serve_http", "digest.livereload")]
+    saved = root.level, [lg.level for lg in ours]
+    root.setLevel(logging.WARNING)
+    for lg in ours:
+        lg.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        root.setLevel(saved[0])
+        for lg, level in zip(ours, saved[1]):
+            lg.setLevel(level)
 
 
 def _names(paths: Sequence[str], limit: int = SHOWN_PATHS) -> str:
@@ -207,8 +228,9 @@ class DevServer:
         why = f" after {len(rel)} change(s) ({_names(rel)})" if rel else ""
         start = time.perf_counter()
         try:
-            cfg = load_config(self.site_dir, output_dir=self.output_dir)
-            result = self.builder(cfg)
+            with _quiet_pipeline(bool(rel)):
+                cfg = load_config(self.site_dir, output_dir=self.output_dir)
+                result = self.builder(cfg)
         except Exception as exc:  # noqa: BLE001 - any failure must keep the last good site served
             info = describe_error(exc, self.site_dir)
             if not isinstance(exc, DigestError):

@@ -510,3 +510,21 @@ def test_events_announce_rebuilds_and_css_only_changes(tmp_path: Path) -> None:
     assert [e["generation"] for e in received] == [first, first + 1, first + 2]
     assert [e["css_only"] for e in received] == [False, False, True]
     assert all(e["error"] is None for e in received)
+
+
+def test_one_log_line_per_rebuild(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="digest")
+    site = make_site(tmp_path)
+    server, _ = fake_server(site)
+    with running(server):
+        generation = server.hub.state.generation
+        (site / "content" / "b.md").write_text("Beta\n")
+        wait_until(lambda: server.hub.state.generation > generation, what="the rebuild")
+        wait_until(lambda: any("rebuilt" in r.getMessage() for r in caplog.records), what="the log line")
+    rebuild = [r.getMessage() for r in caplog.records if r.created >= next(
+        r.created for r in caplog.records if "serving" in r.getMessage())]
+    assert len(rebuild) == 2, rebuild  # "serving …", then exactly one line for the rebuild
+    line = rebuild[1]
+    assert line.startswith("rebuilt after 1 change(s) (content/b.md) in ")
+    assert "3 written, 0 removed, 3 unchanged" in line and "written: api/stories.json, en/index.html, index.html" in line
+    assert "output:" in caplog.text  # the first build still tells everything
