@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from .config import SiteConfig
 from .errors import ThemeError
-from .feeds import atom_feed, first_seen, last_updated
+from .feeds import atom_feed, first_seen, last_updated, lead
 from .i18n import Strings, format_day, format_month, format_when, language_name, text_direction
 from .models import Article, Site, Story
 from .sitemap import alternate_groups, robots_txt, sitemap_xml
@@ -141,6 +141,7 @@ class Renderer:
             format_day=format_day,
             format_when=format_when,
             format_month=format_month,
+            lead=lead,
             first_seen=first_seen,
             last_updated=last_updated,
             render_body=render_body,
@@ -233,10 +234,10 @@ class Renderer:
         )
 
     def archive_page(self, lang: str) -> tuple[str, bytes]:
-        months: dict[tuple[int, int], list[tuple[date, int, Article | None]]] = {}
+        months: dict[tuple[int, int], list[tuple[date, int, list[Article]]]] = {}
         for day in self.site.days:
             items = self.edition_stories(lang, day)
-            months.setdefault((day.year, day.month), []).append((day, len(items), items[0][1] if items else None))
+            months.setdefault((day.year, day.month), []).append((day, len(items), [shown for _, shown in items[:3]]))
         newest = self.day_updated(self.site.days[0]) if self.site.days else None
         return self._page(
             "archive.html",

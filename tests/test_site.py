@@ -109,7 +109,8 @@ def test_front_page_is_the_latest_day_in_the_edition_language(out: Path) -> None
     assert "افتتاح خط الترام في ألدن" in read(out, "ar/index.html")
     assert "Chess final" not in read(out, "en/index.html")
     fr_day = read(out, "fr/2024/05/31/index.html")  # no French version: the English one, labelled
-    assert "Chess final ends in a draw" in fr_day and 'class="lang-badge" lang="en">English<' in fr_day
+    assert "Chess final ends in a draw" in fr_day and '<span class="lang-badge">English</span>' in fr_day
+    assert '<article aria-labelledby="h-' in fr_day and ' lang="en" dir="ltr">' in fr_day
 
 
 def test_language_switcher_keeps_the_page(out: Path) -> None:
