@@ -331,7 +331,11 @@ def stories_json(site: Site, url: Any) -> bytes:
             }
         )
     doc = {"generated": site.generated.isoformat(), "stories": stories}
-    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    # "<", ">" and "&" only occur inside JSON strings: escaping them changes no value, and the
+    # file stays inert if a browser or a careless template ever treats it as HTML.
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (text + "\n").encode("utf-8")
 
 
 def render_site(site: Site, cfg: SiteConfig) -> dict[str, bytes]:

@@ -225,3 +225,15 @@ def test_renderer_alternates_only_between_versions(tmp_path: Path) -> None:
     assert dict(r.alternates["articles/fr/fr1/"]) == {
         "ar": "articles/ar/ar1/", "en": "articles/en/en1/", "fr": "articles/fr/fr1/", "x-default": "articles/en/en1/"}
     assert "articles/de/de1/" not in r.alternates  # one language only
+
+
+def test_stories_json_values_round_trip_with_markup_escaped(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    site = sample_site()
+    bad = replace(site.articles[4], title="<script>alert(1)</script> & more")
+    site = replace(site, articles=(*site.articles[:4], bad),
+                   stories=(replace(site.stories[0], canonical=bad, articles=(bad,)), site.stories[1]))
+    raw = render_site(site, config(tmp_path))["api/stories.json"]
+    assert b"<script>" not in raw and b"\\u003cscript\\u003e" in raw
+    assert json.loads(raw)["stories"][0]["title"] == "<script>alert(1)</script> & more"
