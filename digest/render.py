@@ -123,6 +123,9 @@ class Renderer:
         )
         self.assets = self._hash_assets()
         self.alternates = alternate_groups(site)
+        self.by_day: dict[date, list[Story]] = {}  # site.stories is already ranked within each day
+        for story in site.stories:
+            self.by_day.setdefault(story.day, []).append(story)
         self.indexable: list[tuple[str, datetime | None]] = []  # pages for sitemap.xml, in output order
         self._strings: dict[str, Strings] = {}
         self.env.globals.update(
@@ -204,17 +207,11 @@ class Renderer:
     # -- editions --------------------------------------------------------------------------------
     def edition_stories(self, lang: str, day: date) -> list[tuple[Story, Article]]:
         """The day's top stories, each shown in ``lang`` when a version exists, else canonical."""
-        out = []
-        for story in self.site.stories:
-            if story.day != day:
-                continue
-            out.append((story, story.version_in(lang) or story.canonical))
-            if len(out) >= self.cfg.top_stories:
-                break
-        return out
+        top = self.by_day.get(day, [])[: self.cfg.top_stories]
+        return [(story, story.version_in(lang) or story.canonical) for story in top]
 
     def day_updated(self, day: date) -> datetime | None:
-        return max((last_updated(s) for s in self.site.stories if s.day == day), default=None)
+        return max((last_updated(s) for s in self.by_day.get(day, [])), default=None)
 
     def digest_page(self, lang: str, day: date | None, path: str, *, latest: bool) -> tuple[str, bytes]:
         days = self.site.days
