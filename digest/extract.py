@@ -351,6 +351,7 @@ def _candidates(units: list[Unit], stop: frozenset[str], boilerplate: Boilerplat
             add(u.text, u.index, "line")
     keys = [k for k in cands if len(k) >= 12 and k.count(" ") >= 2]
     standalone = Counter(u.key for u in units)
+    _add_variants(units, cands, stop)
     for u in units:
         if u.chrome not in (None, "recurring"):
             continue
@@ -364,6 +365,20 @@ def _candidates(units: list[Unit], stop: frozenset[str], boilerplate: Boilerplat
             elif f" {key} " in f" {u.key} " and len(u.key) < 2 * len(key) + 40:
                 cands[key].occurrences.append((u.index, "mention"))
     return cands
+
+
+def _add_variants(units: list[Unit], cands: dict[str, _Candidate], stop: frozenset[str]) -> None:
+    """Record lines that restate a candidate in nearly the same words (h1 and og:title often differ a little)."""
+    stems = {u.index: _stems(u.text, stop) for u in units if u.chrome is None and 3 <= u.nwords <= MAX_HEADLINE_WORDS}
+    for cand in cands.values():
+        mine = _stems(cand.text, stop)
+        if len(mine) < 4:
+            continue
+        seen = {i for i, _ in cand.occurrences}
+        for i, other in stems.items():
+            if i not in seen and other != mine and len(mine & other) >= 0.6 * len(mine | other) \
+                    and units[i].nwords <= 2 * len(words(cand.text)):
+                cand.occurrences.append((i, "variant"))
 
 
 def _follow_steps(units: list[Unit], i: int, same: set[int]) -> int | None:
@@ -383,7 +398,54 @@ def _follow_steps(units: list[Unit], i: int, same: set[int]) -> int | None:
 _FOLLOW_BONUS = (2.0, 1.4, 1.0, 0.6, 0.3, 0.3, 0.3)
 
 
-def _score(cand: _Candidate, units: list[Unit], stop: frozenset[str], page: str, outlets: set[str]) -> None:
+def _local(
+    units: list[Unit], anchor: int, same: set[int], n: int, repeated: Counter[str], outlets: set[str]
+) -> tuple[float, list[str]]:
+    """Evidence from the lines around one occurrence of a candidate: (points, reasons)."""
+    score, why = 0.0, []
+
+    def note(points: float, reason: str) -> None:
+        nonlocal score
+        score += points
+        why.append(f"{reason} ({points:+.1f})")
+
+    steps = _follow_steps(units, anchor, same)
+    follow = 0.0 if steps is None else _FOLLOW_BONUS[steps]
+    if follow > 0:
+        note(follow, "followed by the body" + ("" if follow >= 2.0 else " after a few lines"))
+    total = sum(len(u.text) for u in units if u.prose)
+    share = sum(len(u.text) for u in units[anchor + 1:] if u.prose and u.index not in same) / total if total else 0
+    if share >= 0.5:
+        note(1.5 * share, f"{share:.0%} of the page's prose comes after it")
+    near = units[max(0, anchor - 3): anchor + 4]
+    if any(u.dated for u in near):
+        note(1.0, "a date next to it")
+    if any(u.meta == "byline" for u in near):
+        note(0.5, "a byline next to it")
+    prev = [u for u in units[max(0, anchor - 12):anchor]
+            if not (u.meta or u.chrome or u.index in same or not u.nwords or (u.nwords >= 4 and repeated[u.key] >= 3))]
+    if prev and prev[-1].prose and follow > 0:
+        note(-2.0, "prose right before and after it (a crosshead inside the body)")
+    elif prev and 4 <= prev[-1].nwords < n and not prev[-1].prose and anchor - prev[-1].index <= 4:
+        note(-1.0, "a shorter headline-like line just above it (it is a standfirst)")
+    if prev and prev[-1].key in outlets:
+        note(-1.5, "comes right after the outlet's name (a tagline)")
+    after: list[Unit] = []
+    for u in units[anchor + 1:]:
+        if u.prose or len(after) == 4:
+            break
+        if not (u.meta or u.chrome or u.index in same or not u.nwords):
+            after.append(u)
+    if len(after) >= 3 and sum(u.nwords <= 4 for u in after) >= 3:
+        note(-1.5, "short lines follow (a menu)")
+    elif after and n <= 4 and max(n, 3) < after[0].nwords <= MAX_HEADLINE_WORDS:
+        note(-1.0, "a longer line follows (it is a kicker or rubric)")
+    return score, why
+
+
+def _score(
+    cand: _Candidate, units: list[Unit], stop: frozenset[str], page: str, outlets: set[str], repeated: Counter[str]
+) -> None:
     """Add up the evidence for ``cand`` being the headline; set its score, anchor and reasons."""
     same = {i for i, _ in cand.occurrences}
     kinds = Counter(kind for _, kind in cand.occurrences)
@@ -398,51 +460,30 @@ def _score(cand: _Candidate, units: list[Unit], stop: frozenset[str], page: str,
     if kinds["title"]:
         note(3.0 if cand.confirmed else 2.0, f"page title with outlet suffix {cand.outlet!r}"
              + (", named elsewhere too" if cand.confirmed else ""))
-    repeats = len({i for i, k in cand.occurrences if k != "mention"}) - 1
+    repeats = len({i for i, k in cand.occurrences if k not in ("mention", "variant")}) - 1
     if repeats > 0:
         note(min(2.5, 1.0 + 0.5 * repeats),
-             f"appears {repeats + 1}× (" + ", ".join(sorted(k for k in kinds if k != "mention")) + ")")
+             f"appears {repeats + 1}× (" + ", ".join(sorted(k for k in kinds if k not in ("mention", "variant"))) + ")")
+    elif kinds["variant"]:
+        note(1.0, "appears again in other words")
     if kinds["mention"]:
         note(0.5, "quoted elsewhere on the page")
 
-    # the occurrence followed most closely by prose is where the article starts
-    follow, anchor = -1.0, cand.occurrences[0][0]
-    for i, kind in cand.occurrences:
-        if kind not in ("lead", "mention"):
-            steps = _follow_steps(units, i, same)
-            local = 0.0 if steps is None else _FOLLOW_BONUS[steps]
-            if local > follow:
-                follow, anchor = local, i
+    # the article starts at the occurrence whose surroundings look most like an article's start
+    anchor, local, local_why = max(
+        ((i, *_local(units, i, same, n, repeated, outlets))
+         for i, kind in cand.occurrences if kind not in ("lead", "mention", "variant")),
+        key=lambda t: (t[1], -t[0]),
+    )
     cand.anchor = anchor
-    if follow > 0:
-        note(follow, "followed by the body" + ("" if follow >= 2.0 else " after a few lines"))
-    total = sum(len(u.text) for u in units if u.prose)
-    share = sum(len(u.text) for u in units[anchor + 1:] if u.prose and u.index not in same) / total if total else 0
-    if share >= 0.5:
-        note(1.5 * share, f"{share:.0%} of the page's prose comes after it")
-    near = units[max(0, anchor - 3): anchor + 4]
-    if any(u.dated for u in near):
-        note(1.0, "a date next to it")
-    if any(u.meta == "byline" for u in near):
-        note(0.5, "a byline next to it")
-    prev = [u for u in units[:anchor] if not (u.meta or u.chrome or u.index in same)][-1:]
-    if prev and prev[0].prose and follow > 0:
-        note(-2.0, "prose before and after it (a crosshead inside the body)")
-    after: list[Unit] = []
-    for u in units[anchor + 1:]:
-        if u.prose or len(after) == 4:
-            break
-        if not (u.meta or u.chrome or u.index in same or not u.nwords):
-            after.append(u)
-    if len(after) >= 3 and sum(u.nwords <= 4 for u in after) >= 3:
-        note(-1.5, "short lines follow (a menu)")
-    elif after and n <= 4 and max(n, 3) < after[0].nwords <= MAX_HEADLINE_WORDS:
-        note(-1.0, "a longer line follows (it is a kicker or rubric)")
+    score += local
+    why.extend(local_why)
 
     mine = _stems(text, stop)
     if mine:
-        body = _fold(" ".join(u.text for u in units[anchor + 1: anchor + 60] if u.prose and u.index not in same)[:6000])
-        elaborated = max(_elaborated(mine, body), 0.6 * _elaborated(mine, page))
+        body = _fold(" ".join(u.text for u in units[anchor + 1:] if u.prose and u.index not in same)[:6000])
+        # a page title can sit anywhere in a dump: the whole page's prose counts in full for it
+        elaborated = max(_elaborated(mine, body), (1.0 if kinds["title"] else 0.6) * _elaborated(mine, page))
         if elaborated > 0:
             note((3.0 if len(mine) >= 2 else 1.5) * elaborated, f"the body elaborates it ({elaborated:.0%} of its words)")
 
@@ -458,8 +499,8 @@ def _score(cand: _Candidate, units: list[Unit], stop: frozenset[str], page: str,
         note(-2.0, "ends in " + text[-1])
     elif text.endswith(".") and not text.endswith("..") and n >= 6:
         note(-1.0, "ends like a sentence")
-    last = words(text)[-1:] or [""]
-    if text.endswith(("…", "...")) or (last[0] in _TRUNCATED_END and text[-1:].isalpha()):
+    last = text.split()[-1].casefold()
+    if text.endswith(("…", "...")) or (last in _TRUNCATED_END and n >= 4):
         note(-2.0, "looks truncated")
     if text[:1].islower():
         note(-1.0, "starts in lower case")
@@ -471,17 +512,18 @@ def _score(cand: _Candidate, units: list[Unit], stop: frozenset[str], page: str,
     cand.reasons = tuple(why)
 
 
-def _choose_headline(
+def _rank_headlines(
     units: list[Unit], lang: str | None, outlets: set[str], boilerplate: Boilerplate | None
-) -> _Candidate | None:
+) -> list[_Candidate]:
+    """Every headline candidate, scored, best first (ties: the earlier one)."""
     stop = STOPWORDS.get(lang or "", ALL_STOPWORDS)
     cands = _candidates(units, stop, boilerplate)
-    if not cands:
-        return None
     page = _fold(" ".join(u.text for u in units if u.prose)[:20000])
+    repeated = Counter(u.key for u in units)
+    outlets = outlets | {normalise(c.outlet) for c in cands.values() if c.outlet and c.confirmed}
     for cand in cands.values():
-        _score(cand, units, stop, page, outlets)
-    return max(cands.values(), key=lambda c: (c.score, -c.anchor))
+        _score(cand, units, stop, page, outlets, repeated)
+    return sorted(cands.values(), key=lambda c: (-c.score, c.anchor))
 
 
 def _fallback_headline(units: list[Unit]) -> str:
@@ -498,9 +540,11 @@ def extract_text(body: str, *, path: str = "", boilerplate: Boilerplate | None =
     units = _units(body, lang, boilerplate)
     evidence: list[str] = []
     texts = [u.text for u in units]
-    outlet_hint = find_outlet(texts, title_outlet=None, boilerplate=boilerplate, path=path)
+    prose = [u.prose for u in units]
+    outlet_hint = find_outlet(texts, title_outlet=None, boilerplate=boilerplate, path=path, prose=prose)
     hint_keys = {normalise(outlet_hint[0])} if outlet_hint else set()
-    cand = _choose_headline(units, lang, hint_keys, boilerplate)
+    ranked = _rank_headlines(units, lang, hint_keys, boilerplate)
+    cand = ranked[0] if ranked else None
     if cand is None or cand.score <= 0:
         headline = _fallback_headline(units)
         anchor = -1
@@ -513,7 +557,7 @@ def extract_text(body: str, *, path: str = "", boilerplate: Boilerplate | None =
         same = {i for i, _ in cand.occurrences}
         title_outlet = cand.outlet if any(k == "title" for _, k in cand.occurrences) else None
         evidence.append(f"headline: line {units[anchor].line} (score {cand.score}): " + "; ".join(cand.reasons))
-    outlet = find_outlet(texts, title_outlet=title_outlet, boilerplate=boilerplate, path=path)
+    outlet = outlet_hint if title_outlet is None else find_outlet(texts, title_outlet=title_outlet)
     source = outlet[0] if outlet else None
     if outlet:
         evidence.append(f"outlet {source!r}: {outlet[1]}")
