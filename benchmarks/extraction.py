@@ -9,7 +9,8 @@ listed variants / aliases) after Unicode NFKC, case folding, and collapsing whit
 Two modes:
 
 * ``--direct`` calls the extraction functions as the build does: ``learn_boilerplate`` over every
-  file, then ``extract_text`` and ``detect_language`` (headline + body) per file;
+  file, then ``extract_text`` and ``detect_language`` (headline + body, the page as fallback when
+  that is too short to tell) per file;
 * ``--through-build`` (the default once ``digest.build`` exists) copies the pages into the
   ``content/`` of a temporary site, runs ``build_site`` and reads ``output/api/stories.json`` back,
   so what is scored is what the site publishes.
@@ -70,7 +71,7 @@ def run_direct(files: list[Path]) -> dict[str, Found]:
     out = {}
     for name, body in bodies:
         ex = extract_text(body, path=name, boilerplate=boilerplate)
-        lang, _ = detect_language("\n\n".join((ex.headline, *ex.paragraphs)))
+        lang, _ = detect_language("\n\n".join((ex.headline, *ex.paragraphs)), fallback=body)
         out[name] = Found(ex.headline, lang, ex.source)
     return out
 

@@ -451,7 +451,7 @@ def find_outlet(
     keys = {normalise(line) for line in chrome}
     holders = [(name, line) for line in reversed(chrome) if len(line) <= 300 and (name := copyright_name(line))]
     squashed_domains = {re.sub(r"\W", "", d.rsplit(".", 1)[0]) for line in chrome for d in domains(line)}
-    brands = brand_mentions(chrome)
+    brands = brand_mentions(lines)
     for name, count in brands.most_common():
         key, flat = normalise(name), re.sub(r"\W", "", name.casefold())
         confirmed = key in keys or any(key in normalise(h) or normalise(h) in key for h, _ in holders) or any(

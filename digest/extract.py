@@ -398,6 +398,11 @@ def _follow_steps(units: list[Unit], i: int, same: set[int]) -> int | None:
 _FOLLOW_BONUS = (2.0, 1.4, 1.0, 0.6, 0.3, 0.3, 0.3)
 
 
+def _length(text: str) -> int:
+    """Words in a headline, numbers included ("DenkanStoos April 2012" has three)."""
+    return sum(1 for tok in text.split() if any(ch.isalnum() for ch in tok))
+
+
 def _local(
     units: list[Unit], anchor: int, same: set[int], n: int, repeated: Counter[str], outlets: set[str]
 ) -> tuple[float, list[str]]:
@@ -417,7 +422,7 @@ def _local(
     share = sum(len(u.text) for u in units[anchor + 1:] if u.prose and u.index not in same) / total if total else 0
     if share >= 0.5:
         note(1.5 * share, f"{share:.0%} of the page's prose comes after it")
-    near = units[max(0, anchor - 3): anchor + 4]
+    near = [u for u in units[max(0, anchor - 3): anchor + 4] if u.index not in same]
     if any(u.dated for u in near):
         note(1.0, "a date next to it")
     if any(u.meta == "byline" for u in near):
@@ -438,7 +443,7 @@ def _local(
             after.append(u)
     if len(after) >= 3 and sum(u.nwords <= 4 for u in after) >= 3:
         note(-1.5, "short lines follow (a menu)")
-    elif after and n <= 4 and max(n, 3) < after[0].nwords <= MAX_HEADLINE_WORDS:
+    elif after and n <= 3 and max(n, 3) < after[0].nwords <= MAX_HEADLINE_WORDS:
         note(-1.0, "a longer line follows (it is a kicker or rubric)")
     return score, why
 
@@ -449,7 +454,7 @@ def _score(
     """Add up the evidence for ``cand`` being the headline; set its score, anchor and reasons."""
     same = {i for i, _ in cand.occurrences}
     kinds = Counter(kind for _, kind in cand.occurrences)
-    text, n = cand.text, len(words(cand.text))
+    text, n = cand.text, _length(cand.text)
     score, why = 0.0, []
 
     def note(points: float, reason: str) -> None:
@@ -507,7 +512,7 @@ def _score(
     if any(units[i].chrome == "recurring" for i, _ in cand.occurrences):
         note(-2.5, "recurs in other files of the site")
     if cand.key in outlets:
-        note(-2.0, "is the outlet's name")
+        note(-4.0, "is the outlet's name")
     cand.score = round(score, 2)
     cand.reasons = tuple(why)
 
@@ -567,57 +572,78 @@ def extract_text(body: str, *, path: str = "", boilerplate: Boilerplate | None =
                      date=date, evidence=tuple(evidence))
 
 
-def _body(units: list[Unit], anchor: int, same: set[int], lang: str | None):
+def _date_near(units: list[Unit], anchor: int, lang: str | None) -> tuple[object, str] | None:
+    """The date on a dated line in the headline's header (the lines up to the body) or just above it."""
+    after = []
+    for u in units[anchor + 1:]:
+        if u.prose or len(after) >= 6:
+            break
+        after.append(u)
+    for u in after + list(reversed(units[max(0, anchor - 3): anchor])):
+        if u.dated and u.chrome in (None, "recurring"):
+            found = find_dates(u.text, lang)
+            if found:
+                where = "after" if u.index > anchor else "before"
+                return found[0][2], f"date {found[0][2]}: line {u.line} {u.text[:60]!r}, {where} the headline"
+    return None
+
+
+def _body(
+    units: list[Unit], anchor: int, same: set[int], lang: str | None
+) -> tuple[list[str], str | None, object, list[str]]:
+    """(paragraphs, subtitle, date, notes): the prose after the headline, without chrome and repeats."""
     notes: list[str] = []
-    good_before = sum(len(u.text) for u in units[:max(anchor, 0)] if u.prose)
-    good_after = sum(len(u.text) for u in units[anchor + 1:] if u.prose)
+    before = sum(len(u.text) for u in units[:max(anchor, 0)] if u.prose)
+    after = sum(len(u.text) for u in units[anchor + 1:] if u.prose)
     start = anchor + 1
-    if anchor >= 0 and good_before > good_after:
+    if anchor >= 0 and before > after:
         start = 0
         notes.append("the headline line comes after most of the prose (a page title at the foot): body from the whole page")
     elif anchor > 0:
         notes.append(f"dropped {anchor} line(s) before the headline (page header, navigation)")
+    found = _date_near(units, anchor, lang) if anchor >= 0 else None
+    date = found[0] if found else None
+    if found:
+        notes.append(found[1])
     subtitle = None
-    date = None
-    header = True
+    header = start > 0
     paragraphs: list[str] = []
+    listing = not any(u.prose for u in units[start:] if u.index not in same)
+    shorts: list[str] = []  # with no prose after the headline, its short lines are the body (an agenda, a list)
     dropped: Counter[str] = Counter()
     for u in units[start:]:
-        if u.index in same or (u.index == anchor):
+        if u.index in same:
             continue
-        if header and start > 0 and u.meta:
-            if u.meta == "date" and date is None:
-                found = find_dates(u.text, lang)
-                date = found[0][2] if found else None
-                notes.append(f"date {date}: line {u.line} {u.text!r}, next to the headline")
+        if _END_MARKER.match(u.text) and (sum(map(len, paragraphs)) >= 500 or shorts):
+            notes.append(f"stopped at line {u.line} {u.text[:60]!r}: comments or related articles follow")
+            break
+        if header and (u.meta or not u.nwords):
             continue
-        if header and start > 0 and u.chrome is None and u.klass != "good" and 4 <= u.nwords <= 40 \
-                and not u.text.endswith((".", "!", "?", "»", "”", '"', ":")) and subtitle is None:
-            subtitle = u.text
+        if header and subtitle is None and u.chrome is None and not u.prose and 4 <= u.nwords <= 40 \
+                and not u.text.endswith(_SENTENCE_END + (":",)):
+            subtitle = clean(u.text)
             notes.append(f"subtitle: line {u.line} (a standfirst without closing punctuation)")
             header = False
             continue
-        if u.klass == "good" and u.chrome is None:
+        if u.prose:
             header = False
-        if _END_MARKER.match(u.text) and paragraphs:
-            notes.append(f"stopped at line {u.line} {u.text[:60]!r}: comments or related articles follow")
-            break
         if u.chrome and u.chrome != "recurring":
             dropped[u.chrome] += 1
             if dropped[u.chrome] <= 3:
                 notes.append(f"dropped line {u.line} {u.text[:60]!r}: {u.chrome}")
+            if shorts and u.chrome == "share-buttons":
+                break  # the end of a list-like article
             continue
-        if u.klass != "good":
+        if u.klass == "good" and (u.chrome is None or u.prose):
+            paragraphs.append(u.raw)
+        else:
             dropped["not prose"] += 1
-            continue
-        paragraphs.append(u.raw)
-    if dropped["not prose"]:
+            if listing and start > 0 and u.chrome is None and not u.meta and u.nwords and len(shorts) < 40:
+                shorts.append(u.raw)
+    if not paragraphs and shorts:
+        paragraphs = shorts
+        dropped["not prose"] -= len(shorts)
+        notes.append(f"no prose after the headline: kept its {len(shorts)} short line(s) as the body (a list)")
+    if dropped["not prose"] > 0:
         notes.append(f"dropped {dropped['not prose']} short line(s) among or after the body (menus, captions, footers)")
-    if date is None and start > 0 and anchor >= 0:
-        for u in units[max(0, anchor - 3): anchor]:
-            if u.meta == "date":
-                found = find_dates(u.text, lang)
-                if found:
-                    date = found[0][2]
-                    notes.append(f"date {date}: line {u.line} {u.text!r}, just before the headline")
     return paragraphs, subtitle, date, notes

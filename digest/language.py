@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 UNDETERMINED = "und"
 MAX_CHARS = 20_000  # more text does not change the answer, only the time
+MIN_LETTERS = 150  # below this, a headline and a line or two: a page's other text is better evidence
 
 #: Model labels folded into the ISO 639-1 code of their macro language.
 FOLD = {"ary": "ar", "arz": "ar", "yue": "zh", "wuu": "zh", "uzs": "uz", "nn": "no"}
@@ -66,11 +67,17 @@ def _labels(languages: frozenset[str] | None) -> list[str]:
     return out
 
 
-def detect_language(text: str, *, languages: Iterable[str] | None = None) -> tuple[str, float]:
+def detect_language(
+    text: str, *, languages: Iterable[str] | None = None, fallback: str | None = None
+) -> tuple[str, float]:
     """``(ISO 639-1 code, confidence)`` for ``text``; ``("und", 0.0)`` when it holds no words.
 
     Deterministic. ``languages`` narrows the answer to those codes (e.g. a site's editions).
+    ``fallback`` is a longer text to read instead when ``text`` is too short to tell
+    (fewer than :data:`MIN_LETTERS` letters): for an article, the whole page it came from.
     """
+    if fallback and sum(ch.isalpha() for ch in text[:MIN_LETTERS * 2]) < MIN_LETTERS:
+        text = f"{text}\n{fallback}"
     sample = _URL.sub(" ", text[:MAX_CHARS])
     if not any(ch.isalpha() for ch in sample):
         return UNDETERMINED, 0.0
