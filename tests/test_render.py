@@ -76,6 +76,9 @@ def switcher(html: str) -> dict[str, str]:
     # an article: the story's version in that language, else that edition's front page
     ("articles/en/en2/index.html", {"en": "/articles/en/en2/", "fr": "/articles/fr/fr1/", "ar": "/articles/ar/ar1/"}),
     ("articles/de/de1/index.html", {"en": "/en/", "fr": "/fr/", "ar": "/ar/"}),
+    # the story page (in its canonical language): itself, else the versions
+    ("stories/museum01/index.html", {"en": "/stories/museum01/", "fr": "/articles/fr/fr1/", "ar": "/articles/ar/ar1/"}),
+    ("fr/404.html", {"en": "/en/", "fr": "/fr/", "ar": "/ar/"}),
 ])
 def test_language_switcher_goes_to_the_same_page(files, rel: str, expected: dict[str, str]) -> None:
     assert switcher(page(files, rel)) == expected
