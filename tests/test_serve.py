@@ -528,3 +528,28 @@ def test_one_log_line_per_rebuild(tmp_path: Path, caplog: pytest.LogCaptureFixtu
     assert line.startswith("rebuilt after 1 change(s) (content/b.md) in ")
     assert "3 written, 0 removed, 3 unchanged" in line and "written: api/stories.json, en/index.html, index.html" in line
     assert "output:" in caplog.text  # the first build still tells everything
+
+
+# -- with the real pipeline ----------------------------------------------------------------------
+def test_real_build_template_error_points_at_file_and_line(tmp_path: Path, embedder) -> None:
+    from digest.build import build_site
+
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    (site / "config.yaml").write_text("title: Real\nlanguages: [en]\ntimezone: UTC\n")
+    (site / "content" / "a.md").write_text(
+        "---\ntitle: Harbour bridge closes\nlang: en\ndate: 2024-06-01T08:00:00+00:00\nsource: Gazette\n---\n\nBody.\n")
+    server = DevServer(site, port=0, debounce=0.15, builder=lambda cfg: build_site(cfg, embedder=embedder))
+    with running(server):
+        assert server.hub.state.error is None
+        good = {p: p.read_bytes() for p in (site / "output").rglob("*") if p.is_file()}
+        (site / "templates").mkdir()
+        (site / "templates" / "404.html").write_text('{% extends "base.html" %}\n{% block main %}\n\n{{ 1 + }}\n{% endblock %}\n')
+        wait_until(lambda: server.hub.state.error is not None, what="the template error")
+        error = server.hub.state.error
+        assert error.kind == "theme" and error.file == "templates/404.html" and error.line == 4, error
+        assert {p: p.read_bytes() for p in (site / "output").rglob("*") if p.is_file()} == good
+        status, _, body = get(server, "/en/")
+        assert status == 200 and b"Harbour bridge closes" in body and b"templates/404.html:4" in body
+        (site / "templates" / "404.html").unlink()
+        wait_until(lambda: server.hub.state.error is None, what="the fixed build")

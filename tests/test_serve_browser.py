@@ -22,7 +22,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 60.0  # the first build loads the sentence encoder
-STEP_TIMEOUT_MS = 20_000
+STEP_TIMEOUT_MS = 30_000
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 CONFIG = """\
