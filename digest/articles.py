@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ FRONT_MATTER_KEYS = (
 _PATH_DATE = re.compile(r"(?<!\d)(\d{4})[-_/](\d{2})[-_/](\d{2})(?!\d)")
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
 SUMMARY_CHARS = 280
+MIN_YEAR, MAX_YEAR = 1000, 2999  # front matter dates outside are typos (and overflow date arithmetic)
 _md_text = MarkdownIt("commonmark", {"html": False})
 
 
@@ -57,13 +58,37 @@ def article_id(path: str) -> str:
     return hashlib.sha1(path.encode("utf-8")).hexdigest()[:12]
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff]")
+
+
 def _text_value(value: Any) -> str | None:
+    """A front matter scalar as one line of text: whitespace collapsed, control characters (which
+    YAML escapes such as "\\x01" can produce, and which XML feeds may not hold) removed."""
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, (datetime, date)):
+        value = value.isoformat()
     if isinstance(value, (str, int, float)):
-        text = " ".join(str(value).split())
+        try:
+            text = value if isinstance(value, str) else str(value)
+        except ValueError:  # an integer too long to print (Python refuses over 4,300 digits)
+            return None
+        text = " ".join(_CONTROL_CHARS.sub(" ", text).split())
         return text or None
     return None
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """A short repr of a front matter value for messages (YAML aliases can make huge structures)."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxstring = r.maxother = limit
+    r.maxlevel, r.maxlist, r.maxdict = 2, 4, 4
+    try:
+        return r.repr(value)
+    except ValueError:  # a very long integer
+        return "a very long number"
 
 
 def _parse_date(value: Any, tz: ZoneInfo) -> datetime | None:
@@ -87,12 +112,13 @@ def parse_front_matter(raw: dict[str, Any], path: str, tz: ZoneInfo, problems: l
     """Validate each key; a wrong type is reported (naming file and key) and the key inferred instead."""
 
     def bad(key: str, want: str) -> None:
-        problems.append(Problem(path, f"front matter key {key!r} {want} (got {raw[key]!r}); it is ignored"))
+        problems.append(Problem(path, f"front matter key {key!r} {want} (got {_shown(raw[key])}); it is ignored"))
 
     values: dict[str, Any] = {}
     for key in raw:
         if key not in FRONT_MATTER_KEYS:
-            problems.append(Problem(path, f"unknown front matter key {key!r} is ignored (known: {', '.join(FRONT_MATTER_KEYS)})"))
+            problems.append(Problem(path, f"unknown front matter key {_shown(key, 40)} is ignored "
+                                          f"(known: {', '.join(FRONT_MATTER_KEYS)})"))
     for key in ("title", "source", "author", "summary", "slug", "translationKey"):
         if key in raw and raw[key] is not None:
             text = _text_value(raw[key])
@@ -110,8 +136,13 @@ def parse_front_matter(raw: dict[str, Any], path: str, tz: ZoneInfo, problems: l
         parsed = _parse_date(raw["date"], tz)
         if parsed is None:
             bad("date", "must be an ISO 8601 date such as 2024-05-31T08:00:00+02:00")
+        elif not MIN_YEAR <= parsed.year <= MAX_YEAR:
+            bad("date", f"must be a date between the years {MIN_YEAR} and {MAX_YEAR}")
         else:
             values["date"] = parsed
+            if parsed > datetime.now(timezone.utc) + timedelta(days=1):
+                problems.append(Problem(path, f"front matter date {parsed.isoformat()} is in the future: the article "
+                                              "is listed as the newest until then; fix the date or set draft: true"))
     if raw.get("lang") is not None:
         lang = raw["lang"].strip().lower().replace("_", "-") if isinstance(raw["lang"], str) else ""
         if _LANG.match(lang):

@@ -2,33 +2,82 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from digest.errors import ContentError
-from digest.read import decode, find_content_files, read_content, split_front_matter
+from digest.models import Problem
+from digest.read import MAX_LINES, MAX_TEXT_CHARS, decode, find_content_files, read_content, read_file, split_front_matter
 
+FR = "Le ministre a déclaré que la grève générale était « inévitable » à Besançon."
 DECODE_CASES = [
-    ("utf-8", "Élection à Zürich".encode("utf-8"), "Élection à Zürich"),
-    ("utf-8 with BOM", b"\xef\xbb\xbf" + "Grève générale".encode("utf-8"), "Grève générale"),
-    ("crlf", b"a\r\nb\rc\n", "a\nb\nc\n"),
-    (
-        "cp1252",
-        "Le ministre a déclaré que la grève générale était « inévitable » à Besançon.".encode("cp1252"),
-        "Le ministre a déclaré que la grève générale était « inévitable » à Besançon.",
-    ),
+    # (name, bytes, expected text, expected encoding)
+    ("utf-8", "Élection à Zürich".encode("utf-8"), "Élection à Zürich", "utf-8"),
+    ("utf-8 with BOM", b"\xef\xbb\xbf" + "Grève générale".encode("utf-8"), "Grève générale", "utf-8"),
+    ("two BOMs (files pasted together)", b"\xef\xbb\xbf\xef\xbb\xbfA", "A", "utf-8"),
+    ("utf-16 with BOM (Notepad 'Unicode')", b"\xff\xfe" + "Grève à Noël".encode("utf-16-le"), "Grève à Noël", "utf-16-le"),
+    ("utf-16-be with BOM", b"\xfe\xff" + "Grève".encode("utf-16-be"), "Grève", "utf-16-be"),
+    ("crlf and lone cr", b"a\r\nb\rc\n", "a\nb\nc\n", "utf-8"),
+    ("unicode line separators", "a\u2028b\u2029c".encode(), "a\nb\n\nc", "utf-8"),
+    ("cp1252 sentence", FR.encode("cp1252"), FR, "cp1252"),
+    # short legacy texts: charset-normalizer alone says cp1250 ("ŕ" for "à"); we keep cp1252
+    ("cp1252 short", "Élection à Zürich".encode("cp1252"), "Élection à Zürich", "cp1252"),
+    ("cp1252 one word", "café".encode("cp1252"), "café", "cp1252"),
+    ("cp1252 typographic", "Crème brûlée – 5€ ‘x’ “y”".encode("cp1252"), "Crème brûlée – 5€ ‘x’ “y”", "cp1252"),
+    ("cp1252 spanish", "Señor Niño año".encode("cp1252"), "Señor Niño año", "cp1252"),
+    ("cp1252 oe ligature", "Noël, l'œuvre est là.".encode("cp1252"), "Noël, l'œuvre est là.", "cp1252"),
+    ("latin-1 german", "Müller sagt: Straße gesperrt".encode("latin-1"), "Müller sagt: Straße gesperrt", "cp1252"),
+    ("latin-1 nordic", "Ærø og Øresund: både æbler og øl".encode("latin-1"), "Ærø og Øresund: både æbler og øl", "cp1252"),
+    # other code pages still win when cp1252 is wrong or cannot decode the bytes
+    ("cp1251 russian", "Выборы в Москве прошли спокойно.".encode("cp1251"), "Выборы в Москве прошли спокойно.", "cp1251"),
+    ("cp1250 polish", "Zażółć gęślą jaźń. Wybory w Polsce.".encode("cp1250"), "Zażółć gęślą jaźń. Wybory w Polsce.", "cp1250"),
+    ("cp1253 greek", "Η κυβέρνηση ανακοίνωσε νέα μέτρα.".encode("cp1253"), "Η κυβέρνηση ανακοίνωσε νέα μέτρα.", "cp1253"),
+    ("cp1254 turkish", "İstanbul'da seçim sonuçları açıklandı, ağır kış.".encode("cp1254"),
+     "İstanbul'da seçim sonuçları açıklandı, ağır kış.", "cp1254"),
+    ("shift-jis", "東京で新しい地下鉄路線が開通しました。".encode("shift_jis"), "東京で新しい地下鉄路線が開通しました。", "cp932"),
+    # UTF-8 with one pasted cp1252 line: each line decoded right
+    ("mixed utf-8 and cp1252 lines",
+     "Première – déjà.\n".encode() + "Deuxième: été.\n".encode("cp1252") + "Fin: ça marche.".encode(),
+     "Première – déjà.\nDeuxième: été.\nFin: ça marche.", "utf-8 (mixed)"),
+    ("utf-8 cut mid-character", "Un texte coupé: é".encode()[:-1], "Un texte coupé: ", "utf-8"),
+    ("stray control characters removed", b"Page\x0c one\x1b[0m text that is long enough to be text." + b" x" * 60,
+     "Page one[0m text that is long enough to be text." + " x" * 60, "utf-8"),
 ]
 
 
-@pytest.mark.parametrize("name,data,expected", DECODE_CASES, ids=[c[0] for c in DECODE_CASES])
-def test_decode(name: str, data: bytes, expected: str) -> None:
-    assert decode(data, "x.txt")[0] == expected
+@pytest.mark.parametrize("name,data,expected,encoding", DECODE_CASES, ids=[c[0] for c in DECODE_CASES])
+def test_decode(name: str, data: bytes, expected: str, encoding: str) -> None:
+    assert decode(data, "x.txt", []) == (expected, encoding)
 
 
-def test_binary_is_rejected_with_the_file_name() -> None:
-    with pytest.raises(ContentError, match="photo.txt.*binary"):
-        decode(b"\x89PNG\r\n\x1a\n\x00\x00", "photo.txt")
+WARNED = {"mixed utf-8 and cp1252 lines", "utf-8 cut mid-character"}
+
+
+@pytest.mark.parametrize("name,data", [(c[0], c[1]) for c in DECODE_CASES], ids=[c[0] for c in DECODE_CASES])
+def test_decode_warns_only_when_it_had_to_guess_per_line(name: str, data: bytes) -> None:
+    problems: list[Problem] = []
+    decode(data, "x.txt", problems)
+    assert bool(problems) == (name in WARNED)
+    assert all(p.path == "x.txt" and p.level == "warning" for p in problems)
+
+
+BINARY_CASES = [
+    ("png", b"\x89PNG\r\n\x1a\n\x00\x00", "PNG image"),
+    ("pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "PDF"),
+    ("zip/docx", b"PK\x03\x04\x14\x00", "ZIP"),
+    ("nul bytes", b"Headline\x00\x00text", "NUL"),
+    ("control soup", bytes(range(1, 9)) * 20, "binary"),
+    ("utf-16 bom, odd length", b"\xff\xfeA\x00B", "utf-16"),
+]
+
+
+@pytest.mark.parametrize("name,data,words", BINARY_CASES, ids=[c[0] for c in BINARY_CASES])
+def test_binary_is_rejected_with_the_file_name(name: str, data: bytes, words: str) -> None:
+    with pytest.raises(ContentError) as info:
+        decode(data, "photo.txt")
+    assert info.value.path == "photo.txt" and words in str(info.value) and ":" in info.value.message
 
 
 def test_front_matter_is_split_and_body_line_counted() -> None:
@@ -36,19 +85,43 @@ def test_front_matter_is_split_and_body_line_counted() -> None:
     assert front == {"title": "A", "lang": "fr"} and body == "Body\n" and line == 5
 
 
-def test_malformed_front_matter_names_file_and_line() -> None:
+FRONT_MATTER_ERRORS = [
+    ("unclosed flow list", "---\ntitle: A\ntags: [x, y\n---\nBody\n", "not valid YAML"),
+    ("impossible date", "---\ntitle: A\ndate: 2024-02-30\n---\nBody\n", "cannot be read"),
+    ("month 13", "---\ndate: 2024-13-45\n---\nBody\n", "cannot be read"),
+    ("nested too deep", "---\ntitle: " + "[" * 3000 + "]" * 3000 + "\n---\nBody\n", "nested too deeply"),
+    ("python tag", "---\ntitle: !!python/object:os.system x\n---\nBody\n", "not valid YAML"),
+    ("a list, not a mapping", "---\n- a\n- b\n---\nBody\n", "mapping"),
+    ("never closed", "---\ntitle: A\n\nBody without a closing line\n", "never closed"),
+    ("tab indentation", "---\ntitle: A\n\tlang: fr\n---\nBody\n", "not valid YAML"),
+]
+
+
+@pytest.mark.parametrize("name,text,words", FRONT_MATTER_ERRORS, ids=[c[0] for c in FRONT_MATTER_ERRORS])
+def test_malformed_front_matter_names_file_and_line(name: str, text: str, words: str) -> None:
     with pytest.raises(ContentError) as info:
-        split_front_matter("---\ntitle: A\ntags: [x, y\n---\nBody\n", "bad.md")
-    assert info.value.path == "bad.md" and info.value.line is not None
-    assert "front matter" in str(info.value)
+        split_front_matter(text, "bad.md")
+    assert info.value.path == "bad.md" and info.value.line is not None and words in str(info.value)
 
 
 def test_walk_is_recursive_sorted_and_skips_hidden(tmp_path: Path) -> None:
-    for rel in ["b/2.md", "a.txt", "b/1.txt", ".hidden/x.md", "notes.docx", "c/.draft.md"]:
+    for rel in ["b/2.md", "a.txt", "b/1.txt", ".hidden/x.md", "notes.docx", "c/.draft.md", "_drafts/y.md"]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x", encoding="utf-8")
     found = [p.relative_to(tmp_path).as_posix() for p in find_content_files(tmp_path)]
     assert found == ["a.txt", "b/1.txt", "b/2.md"]
+
+
+def test_walk_survives_deep_nesting_and_folder_link_loops(tmp_path: Path) -> None:
+    deep = tmp_path.joinpath(*["d"] * 600)  # deeper than Python's recursion limit allows os.walk on 3.11
+    deep.mkdir(parents=True)
+    (deep / "deep.txt").write_text("Headline\n\nBody.\n", encoding="utf-8")
+    (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "d" / "back").symlink_to("..", target_is_directory=True)
+    problems: list[Problem] = []
+    found = find_content_files(tmp_path, problems)
+    assert [p.name for p in found] == ["deep.txt"]
+    assert sorted(p.path for p in problems) == ["d/back", "loop"] and all("link to a folder" in p.message for p in problems)
 
 
 def test_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
@@ -57,3 +130,121 @@ def test_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
     items = list(read_content(tmp_path))
     assert [type(i).__name__ for i in items] == ["ContentError", "SourceFile"]
     assert items[0].path == "bad.txt"
+
+
+LINK_CASES = [
+    ("loop.txt", lambda d: os.symlink("loop.txt", d / "loop.txt"), "loops back"),
+    ("broken.txt", lambda d: os.symlink("missing.txt", d / "broken.txt"), "does not exist"),
+    ("outside.txt", lambda d: os.symlink("/etc/hostname", d / "outside.txt"), "outside the content folder"),
+    ("fifo.txt", lambda d: os.mkfifo(d / "fifo.txt"), "not a regular file"),
+    ("zero.txt", lambda d: os.symlink("/dev/zero", d / "zero.txt"), "outside the content folder"),
+]
+
+
+@pytest.mark.parametrize("name,make,words", LINK_CASES, ids=[c[0] for c in LINK_CASES])
+def test_odd_files_are_one_clear_error(tmp_path: Path, name: str, make, words: str) -> None:
+    make(tmp_path)
+    (tmp_path / "good.txt").write_text("Headline\n\nBody.\n", encoding="utf-8")
+    items = list(read_content(tmp_path))
+    errors = [i for i in items if isinstance(i, ContentError)]
+    assert [e.path for e in errors] == [name] and words in errors[0].message
+    assert [i.path for i in items if not isinstance(i, ContentError)] == ["good.txt"]
+
+
+def test_link_to_a_file_inside_content_is_read(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Headline\n\nBody.\n", encoding="utf-8")
+    (tmp_path / "b.txt").symlink_to("a.txt")
+    assert [i.path for i in read_content(tmp_path)] == ["a.txt", "b.txt"]
+
+
+def test_unreadable_file_and_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """chmod 000 does not stop root, so when running as root the denial is simulated."""
+    (tmp_path / "locked.txt").write_text("Headline\n\nBody.\n", encoding="utf-8")
+    (tmp_path / "sealed").mkdir()
+    (tmp_path / "sealed" / "inside.txt").write_text("Headline\n\nBody.\n", encoding="utf-8")
+    os.chmod(tmp_path / "locked.txt", 0)
+    os.chmod(tmp_path / "sealed", 0)
+    try:
+        if os.geteuid() == 0:
+            real_open, real_scandir = open, os.scandir
+
+            def deny_open(file, *a, **k):
+                if str(file).endswith("locked.txt"):
+                    raise PermissionError(13, "Permission denied", str(file))
+                return real_open(file, *a, **k)
+
+            def deny_scandir(path="."):
+                if str(path).endswith("sealed"):
+                    raise PermissionError(13, "Permission denied", str(path))
+                return real_scandir(path)
+
+            monkeypatch.setattr("builtins.open", deny_open)
+            monkeypatch.setattr(os, "scandir", deny_scandir)
+        problems: list[Problem] = []
+        items = list(read_content(tmp_path, problems))
+    finally:
+        os.chmod(tmp_path / "locked.txt", 0o644)
+        os.chmod(tmp_path / "sealed", 0o755)
+    assert [(i.path, "permissions" in i.message) for i in items] == [("locked.txt", True)]
+    assert [(p.path, p.level, "permissions" in p.message) for p in problems] == [("sealed/", "error", True)]
+
+
+NAME_CASES = ["with space.txt", "accentué é.txt", "emoji 📰.txt", "عربي خبر.txt", "עברית.md", "日本語.txt"]
+
+
+@pytest.mark.parametrize("name", NAME_CASES)
+def test_unusual_file_names_are_read(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_text("Headline\n\nBody.\n", encoding="utf-8")
+    [src] = list(read_content(tmp_path))
+    assert src.path == name
+
+
+def test_undecodable_and_control_character_names_are_refused(tmp_path: Path) -> None:
+    os.close(os.open(os.fsencode(tmp_path) + b"/bad\xff.txt", os.O_CREAT | os.O_WRONLY))
+    (tmp_path / "line\nbreak.txt").write_text("Headline\n\nBody.\n", encoding="utf-8")
+    (tmp_path / "good.txt").write_text("Headline\n\nBody.\n", encoding="utf-8")
+    items = list(read_content(tmp_path))
+    errors = {i.path: i.message for i in items if isinstance(i, ContentError)}
+    assert errors == {"bad\ufffd.txt": "has a file name that is not valid UTF-8: rename it",
+                      "line\\nbreak.txt": "has control characters (such as a line break) in its name: rename it"}
+
+
+def test_unicode_normalisation_of_names(tmp_path: Path) -> None:
+    nfd, nfc = "e\u0301te\u0301.txt", "\u00e9t\u00e9.txt"
+    (tmp_path / nfd).write_text("Headline\n\nBody.\n", encoding="utf-8")
+    [src] = list(read_content(tmp_path))
+    assert src.path == nfc  # the same article id on macOS (NFD names) and Linux
+    (tmp_path / nfc).write_text("Other\n\nBody.\n", encoding="utf-8")
+    items = list(read_content(tmp_path))
+    assert sum(isinstance(i, ContentError) and "normalised" in i.message for i in items) == 1
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n\t\r\n  ", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n"])
+def test_empty_files_are_one_clear_error(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "empty.txt").write_bytes(content)
+    with pytest.raises(ContentError, match="empty.txt: is empty"):
+        read_file(tmp_path / "empty.txt", tmp_path)
+
+
+def test_huge_article_is_capped_quickly(tmp_path: Path) -> None:
+    import time
+
+    para = ("Le conseil municipal a voté un budget de 12 millions d'euros pour rénover le pont. " * 6) + "\n\n"
+    data = ("Titre\n\n" + para * (20_000_000 // len(para))).encode("utf-8")
+    (tmp_path / "big.txt").write_bytes(data)
+    problems: list[Problem] = []
+    start = time.perf_counter()
+    src = read_file(tmp_path / "big.txt", tmp_path, problems)
+    assert time.perf_counter() - start < 5
+    assert len(src.body) <= MAX_TEXT_CHARS and src.body.endswith("\n")
+    assert [p.path for p in problems] == ["big.txt"] and "split it" in problems[0].message
+    many = "\n".join(f"line {i}" for i in range(MAX_LINES * 2))
+    (tmp_path / "lines.txt").write_text(many, encoding="utf-8")
+    src = read_file(tmp_path / "lines.txt", tmp_path, problems)
+    assert len(src.body.splitlines()) == MAX_LINES
+
+
+def test_absurd_modification_times_are_clamped(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Headline\n\nBody.\n", encoding="utf-8")
+    os.utime(tmp_path / "a.txt", (1e13, 1e13))  # year 318857
+    assert read_file(tmp_path / "a.txt", tmp_path).mtime <= 7_258_118_400
