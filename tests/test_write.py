@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
 
 from digest.errors import BuildError
-from digest.write import write_output
+from digest.write import MANIFEST, STAGING, recover_output, write_output
 
 
 def run(tmp_path: Path, files: dict[str, bytes]):
@@ -15,31 +17,175 @@ def run(tmp_path: Path, files: dict[str, bytes]):
                         content_dir=tmp_path / "site" / "content")
 
 
+def tree(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
 def test_changed_only_and_stale_cleanup(tmp_path: Path) -> None:
     first = run(tmp_path, {"index.html": b"a", "old/index.html": b"b"})
     assert sorted(first.written) == ["index.html", "old/index.html"]
     out = tmp_path / "site" / "output"
     (out / "CNAME").write_text("example.org")  # a user's file: never ours to delete
-    before = (out / "index.html").stat().st_mtime_ns
+    before = (out / "index.html").stat()
     second = run(tmp_path, {"index.html": b"a", "new.html": b"c"})
     assert second.written == ("new.html",) and second.unchanged == 1 and second.removed == ("old/index.html",)
-    assert (out / "index.html").stat().st_mtime_ns == before
+    after = (out / "index.html").stat()
+    assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
     assert not (out / "old").exists() and (out / "CNAME").read_text() == "example.org"
+    assert not (out / STAGING).exists()
+    assert set(tree(out)) == {"index.html", "new.html", "CNAME", MANIFEST}
 
 
-@pytest.mark.parametrize("name", ["../escape.html", "/etc/passwd", "a/../../b", "a\\..\\b"])
+def test_manifest_records_what_was_written(tmp_path: Path) -> None:
+    run(tmp_path, {"a.html": b"a"})
+    doc = json.loads((tmp_path / "site/output" / MANIFEST).read_text())
+    assert doc["version"] == 2 and doc["files"] == {
+        "a.html": "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"} and "pending" not in doc
+
+
+def test_a_second_identical_build_touches_nothing(tmp_path: Path) -> None:
+    run(tmp_path, {"a.html": b"a", "b/c.html": b"c"})
+    out = tmp_path / "site/output"
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    report = run(tmp_path, {"a.html": b"a", "b/c.html": b"c"})
+    assert report.written == () and report.unchanged == 2
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stamps
+
+
+def test_a_users_file_is_never_overwritten(tmp_path: Path) -> None:
+    out = tmp_path / "site/output"
+    out.mkdir(parents=True)
+    (out / "index.html").write_text("my own page")
+    (out / "robots.txt").write_text("User-agent: *\n")  # identical to what we produce: adopted
+    with pytest.raises(BuildError, match="did not write.*index.html.*nothing was changed"):
+        run(tmp_path, {"index.html": b"ours", "robots.txt": b"User-agent: *\n", "new.html": b"n"})
+    assert tree(out) == {"index.html": b"my own page", "robots.txt": b"User-agent: *\n"}
+
+
+def test_stale_file_edited_by_hand_is_kept(tmp_path: Path) -> None:
+    run(tmp_path, {"a.html": b"a", "notes.html": b"generated"})
+    out = tmp_path / "site/output"
+    (out / "notes.html").write_text("edited by hand")
+    report = run(tmp_path, {"a.html": b"a"})
+    assert report.removed == () and report.kept == ("notes.html",)
+    assert (out / "notes.html").read_text() == "edited by hand"
+    assert "notes.html" not in json.loads((out / MANIFEST).read_text())["files"]  # now the user's file
+
+
+def test_a_manifest_listing_foreign_paths_removes_nothing_outside(tmp_path: Path) -> None:
+    out = tmp_path / "site/output"
+    out.mkdir(parents=True)
+    (tmp_path / "site/keep.txt").write_text("keep")
+    (out / MANIFEST).write_text(json.dumps({"files": ["../keep.txt", "/etc/hostname", ".digest-staging/x"]}))
+    run(tmp_path, {"a.html": b"a"})
+    assert (tmp_path / "site/keep.txt").read_text() == "keep"
+
+
+def test_symlinked_folder_inside_output_is_not_written_through(tmp_path: Path) -> None:
+    out = tmp_path / "site/output"
+    out.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "articles").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(BuildError, match="link that leads outside"):
+        run(tmp_path, {"articles/en/x/index.html": b"x"})
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_folder_where_a_file_goes_is_a_clear_error(tmp_path: Path) -> None:
+    out = tmp_path / "site/output"
+    (out / "robots.txt").mkdir(parents=True)
+    with pytest.raises(BuildError, match="a folder where the build writes a file"):
+        run(tmp_path, {"robots.txt": b"x", "index.html": b"i"})
+    assert not (out / "index.html").exists()
+
+
+@pytest.mark.parametrize("name", ["../escape.html", "/etc/passwd", "a/../../b", "a\\..\\b", "", ".", "a//b",
+                                  ".digest-manifest.json", ".digest-staging/x.html", "a/./b", "nul\x00.html"])
 def test_paths_never_escape_the_output(tmp_path: Path, name: str) -> None:
     with pytest.raises(BuildError):
         run(tmp_path, {name: b"x"})
-    assert not (tmp_path / "escape.html").exists()
+    assert not (tmp_path / "escape.html").exists() and not (tmp_path / "site" / "output").exists()
 
 
-@pytest.mark.parametrize("target", ["site", "site/content", "site/content/sub", "/"])
-def test_dangerous_output_folders_are_refused(tmp_path: Path, target: str) -> None:
+@pytest.mark.parametrize("target", ["site", "site/content", "site/content/sub", "/", "home", "home-parent",
+                                    "/etc", "/usr", "site-parent", "site/themes", "site/templates/x", "file"])
+def test_dangerous_output_folders_are_refused(tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
     (site / "content").mkdir(parents=True)
     (site / "content" / "a.txt").write_text("keep me")
-    out = Path(target) if target.startswith("/") else tmp_path / target
-    with pytest.raises(BuildError, match="refusing"):
+    (tmp_path / "file").write_text("a file")
+    monkeypatch.setenv("HOME", str(tmp_path / "users" / "me"))
+    out = {"home": tmp_path / "users" / "me", "home-parent": tmp_path / "users", "site-parent": tmp_path}.get(
+        target, Path(target) if target.startswith("/") else tmp_path / target)
+    with pytest.raises(BuildError, match="refusing|is a file"):
         write_output(out, {"index.html": b"x"}, site_root=site, content_dir=site / "content")
-    assert (site / "content" / "a.txt").read_text() == "keep me"
+    assert (site / "content" / "a.txt").read_text() == "keep me" and (tmp_path / "file").read_text() == "a file"
+    assert not (tmp_path / "index.html").exists()
+
+
+def test_recovery_rolls_a_committed_write_forward(tmp_path: Path) -> None:
+    run(tmp_path, {"a.html": b"old a", "gone.html": b"g"})
+    out = tmp_path / "site/output"
+    # what a write killed right after its commit leaves: staged files and a pending manifest
+    (out / STAGING / "b").mkdir(parents=True)
+    (out / STAGING / "a.html").write_bytes(b"new a")
+    (out / STAGING / "b" / "c.html").write_bytes(b"c")
+    import hashlib
+
+    sha = {k: hashlib.sha256(v).hexdigest() for k, v in {"a.html": b"new a", "b/c.html": b"c", "gone.html": b"g"}.items()}
+    (out / MANIFEST).write_text(json.dumps({"version": 2, "files": {"a.html": sha["a.html"], "b/c.html": sha["b/c.html"]},
+                                            "pending": {"moves": ["b/c.html", "a.html"],
+                                                        "removals": {"gone.html": sha["gone.html"]}}}))
+    assert recover_output(out) is True
+    assert tree(out) == {"a.html": b"new a", "b/c.html": b"c", MANIFEST: (out / MANIFEST).read_bytes()}
+    assert "pending" not in json.loads((out / MANIFEST).read_text())
+    assert recover_output(out) is False
+
+
+def test_recovery_discards_an_uncommitted_staging_folder(tmp_path: Path) -> None:
+    run(tmp_path, {"a.html": b"a"})
+    out = tmp_path / "site/output"
+    (out / STAGING).mkdir()
+    (out / STAGING / "a.html").write_bytes(b"half")
+    report = run(tmp_path, {"a.html": b"a"})
+    assert report.recovered and report.written == () and tree(out)["a.html"] == b"a" and not (out / STAGING).exists()
+
+
+def test_failure_while_staging_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run(tmp_path, {"a.html": b"a", "b.html": b"b"})
+    out = tmp_path / "site/output"
+    before = tree(out)
+    import digest.write as w
+
+    real = w._write_file
+    calls = []
+
+    def disk_full(path, data):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device", str(path))
+        real(path, data)
+
+    monkeypatch.setattr(w, "_write_file", disk_full)
+    with pytest.raises(BuildError, match="No space left.*build again"):
+        run(tmp_path, {"a.html": b"A", "b.html": b"B", "c.html": b"C"})
+    assert tree(out) == before and not (out / STAGING).exists()
+
+
+def test_version_1_manifest_is_understood(tmp_path: Path) -> None:
+    out = tmp_path / "site/output"
+    out.mkdir(parents=True)
+    (out / "old.html").write_text("o")
+    (out / MANIFEST).write_text(json.dumps({"files": ["old.html"]}))
+    report = run(tmp_path, {"new.html": b"n"})
+    assert report.removed == ("old.html",) and set(tree(out)) == {"new.html", MANIFEST}
+
+
+def test_files_are_world_readable(tmp_path: Path) -> None:
+    old = os.umask(0o077)
+    try:
+        run(tmp_path, {"a/b.html": b"x"})
+    finally:
+        os.umask(old)
+    assert (tmp_path / "site/output/a/b.html").stat().st_mode & 0o777 == 0o644
