@@ -87,19 +87,24 @@ STOPWORDS: dict[str, frozenset[str]] = {
 }
 ALL_STOPWORDS: frozenset[str] = frozenset().union(*STOPWORDS.values())
 
-# A line that starts with one of these is a cross-link to another article, not body text.
+# A line that starts with one of these is a cross-link to another article, not body text. Distinctive
+# phrases may run straight into the linked title ("Lire aussi Le nouveau …"); plain words ("Related",
+# "Weiterlesen") only count alone or before a colon, so that prose starting with them is kept.
 _CROSS_LINK = (
-    r"read also|read more|read (?:the )?full (?:article|story)|see also|also read|related|more on this|recommended"
-    r"|lire aussi|à lire aussi|a lire aussi|voir aussi|lire la suite|à lire|sur le même sujet"
-    r"|lesen sie auch|lesen sie mehr|auch interessant|mehr zum thema|weiterlesen|siehe auch"
-    r"|leer más|lea también|lee también|ver también|te puede interesar"
-    r"|leggi anche|leggi tutto|vedi anche|potrebbe interessarti"
-    r"|leia também|leia mais|veja também|lees ook|lees meer"
+    r"read also|see also|also read|more on this|lire aussi|à lire aussi|a lire aussi|voir aussi"
+    r"|sur le même sujet|lesen sie auch|lesen sie mehr|auch interessant|mehr zum thema|siehe auch"
+    r"|leer más|lea también|lee también|ver también|te puede interesar|leggi anche|vedi anche"
+    r"|potrebbe interessarti|leia também|leia mais|veja também|lees ook|lees meer"
+)
+_CROSS_LINK_WORD = (
+    r"read more|read (?:the )?full (?:article|story)|related|recommended|lire la suite|à lire|weiterlesen|mehr"
+    r"|leggi tutto|related articles|related stories|related posts"
 )
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (why, re.compile(rx, re.I))
     for why, rx in (
-        ("cross-link", rf"^\W*(?:{_CROSS_LINK})\b\s*(?:[:：»>›|\-–—…]|$|\s+\S)"),
+        ("cross-link", rf"^(?=(?:\S+\s+){{0,24}}\S+$)\W*(?:(?:{_CROSS_LINK})\b\s*(?:[:：»>›|\-–—…]|$|\s+\S)"
+                       rf"|(?:{_CROSS_LINK_WORD})\b\s*(?:[:：»>›|\-–—…]|\d+ min\w*|$))"),
         ("mobile-version", r"^(?:quitter la version mobile|exit mobile version|mobile version verlassen"
          r"|salir de la versión móvil|esci dalla versione mobile|sair da versão móvel|mobile version)\W*$"),
         ("skip-link", r"^(?:skip to (?:main )?content|skip navigation|jump to (?:navigation|content).*"
@@ -110,9 +115,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"|website benutzt cookies|cookie-einstellungen|nous utilisons des cookies|ce site utilise des cookies"
          r"|utilizamos cookies|este sitio (?:web )?utiliza cookies|utilizziamo (?:i )?cookie|questo sito utilizza (?:i )?cookie"
          r"|by continuing to (?:use|browse))"),
-        ("newsletter", r"^(?=.{0,160}$).*\b(?:newsletter|infolettre)\b.*\b(?:subscribe|sign up|abonn\w*|inscri\w*|"
-         r"suscr\w*|iscri\w*|anmeld\w*|bestell\w*)|^(?=.{0,160}$)\W*(?:subscribe|abonnieren|s'abonner|suscríbete"
-         r"|iscriviti)\b.*\bnewsletter"),
+        ("newsletter", r"^(?=.{0,160}$)(?=.*\b(?:newsletter|infolettre)s?\b)"
+         r"(?=.*\b(?:subscri\w*|sign(?:ing)? up|abonn\w*|inscri\w*|suscr\w*|iscri\w*|anmeld\w*|bestell\w*|registr\w*))"),
         ("share-buttons", r"^(?:(?:share|sharetweet|tweet|teilen|partager|compartir|condividi|compartilhar|delen"
          r"|e-?mail(?: this)?|mail|print|drucken|imprimer|facebook|twitter|whatsapp|linkedin|pinterest|reddit"
          r"|flipboard|xing|telegram|messenger|pocket|tumblr|viber|skype|vk|digg|stumbleupon|buffer|mix|threads|bluesky|mastodon|copy link|link kopieren|blogthis!?|share to \w+|share on \w+"
@@ -208,7 +212,7 @@ def learn_boilerplate(
     """Learn recurring lines (and recurring title suffixes) from ``(path, body)`` pairs of every text file.
 
     A line is learned when it occurs in at least ``min_files`` files and at least two of those files
-    are not copies of each other ("twins": they share half of the smaller one's long prose lines).
+    are not copies of each other ("twins": they share most of the smaller one's long prose lines).
     ``title_suffix`` is a function line → (prefix, suffix) | None used to learn outlet suffixes.
     """
     per_file: list[set[str]] = []
@@ -253,7 +257,7 @@ def learn_boilerplate(
 
 
 def _twins(long_lines: list[set[str]], where: dict[str, list[int]]) -> dict[int, set[int]]:
-    """Pairs of files that share at least half of the smaller file's long lines (copies of one article)."""
+    """Pairs of files that share more than half of the smaller file's long lines (copies of one article)."""
     shared: dict[tuple[int, int], int] = defaultdict(int)
     for key in set().union(*long_lines) if long_lines else ():
         files = where.get(key, ())
@@ -263,7 +267,7 @@ def _twins(long_lines: list[set[str]], where: dict[str, list[int]]) -> dict[int,
                     shared[(a, b)] += 1
     twins: dict[int, set[int]] = defaultdict(set)
     for (a, b), count in shared.items():
-        if 2 * count >= min(len(long_lines[a]), len(long_lines[b])):
+        if 2 * count > min(len(long_lines[a]), len(long_lines[b])):
             twins[a].add(b)
             twins[b].add(a)
     return twins
@@ -292,7 +296,7 @@ _FOOTER_WORDS = re.compile(
 )
 _COPYRIGHT = re.compile(
     r"(?:©|\(c\)|\bcopyright\b|@(?=\s?(?:19|20)\d\d\b))\s*(?:(?:©|\(c\))\s*)?(?:copyright\s*)?(?:(?:19|20)\d\d\s*(?:[-–]\s*(?:(?:19|20)\d\d)?)?\s*,?\s*)?"
-    r"(?:by\s+)?(?P<name>[^|.,;•·©]*(?:\.[a-z]{2,6}\b[^|,;•·©]*)?)",
+    r"(?:by\s+)?(?P<name>(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,6}\b|[^|.,;•·©]*)",
     re.I,
 )
 _COMMON_TLD = (

@@ -51,10 +51,9 @@ LENGTH_LOW, LENGTH_HIGH = 70, 200  # jusText: shorter is "short", longer may be 
 STOP_LOW, STOP_HIGH = 0.30, 0.32  # jusText: function-word density of prose
 MAX_HEADLINE_WORDS = 30
 _SENTENCE_END = (".", "!", "?", "…", '"', "»", "”", ")", "。", "！", "？")
-_BYLINE = re.compile(
-    r"^(?:(?:posted |written |geschrieben |veröffentlicht .{0,30})?(?:by|von|par|por|di|door)\s*:?\s+\S"
-    r"|(?:author|autor|auteur|autore)\s*:|from wikipedia\b)",
-    re.I,
+_BYLINE = re.compile(  # "By Jane Doe", "von Marcus Bensmann", "Author: …"; not "By the end of the year, …"
+    r"^(?i:(?:posted |written |geschrieben |veröffentlicht .{0,30})?(?:by|von|par|por|di|door))\s*:?\s+[^\W\d_a-zß-ÿ]"
+    r"|^(?i:(?:author|autor|auteur|autore)\s*:|from wikipedia\b)"
 )
 _BARE_BY = re.compile(r"^(?:(?:written |posted )?by|von|par|por|di|door|autor|author|auteur|autore)\s*:?$", re.I)
 _BYLINE_NAME = re.compile(r"\b(?:by|von|par|por|door)\s*:?\s+([^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){1,3})", re.I)
@@ -104,9 +103,12 @@ class Unit:
     @property
     def prose(self) -> bool:
         """Body prose for certain: long and dense, or a whole sentence of a dozen words or more."""
-        return self.chrome is None and (
-            self.base == "good" or (self.nwords >= 12 and self.text.endswith(_SENTENCE_END))
-        )
+        return self.chrome in (None, "recurring") and _is_prose(self.text, self.base)
+
+
+def _is_prose(text: str, klass: str) -> bool:
+    """Body prose for certain: long and dense in function words, or a whole sentence of a dozen words."""
+    return klass == "good" or (len(words(text)) >= 12 and text.endswith(_SENTENCE_END))
 
 
 def _split_units(body: str) -> list[tuple[int, str]]:
@@ -146,8 +148,8 @@ def _classify(text: str, lang: str | None) -> str:
     size = _size(text)
     if "©" in text or "(c)" in text.lower():
         return "bad"
-    if size < LENGTH_LOW:
-        return "short"
+    if size < LENGTH_LOW:  # a whole sentence of a dozen words is prose however short its words
+        return "near" if len(words(text)) >= 12 and text.endswith(_SENTENCE_END) else "short"
     density = stopword_density(text, lang)
     if density is None:  # no function-word list for this language: sentences instead
         sentences = len(re.findall(r"[.!?。！？](?:\s|$)", text))
@@ -167,26 +169,24 @@ def _neighbour(classes: list[str], i: int, step: int, skip: tuple[str, ...]) -> 
 
 
 def _in_context(classes: list[str]) -> list[str]:
-    """jusText's context rules: short and near-good paragraphs take the class of their surroundings."""
+    """Context rules after jusText: near-good and short paragraphs take the class of their surroundings.
+
+    Near-good first (unlike jusText, two near-good paragraphs side by side hold each other up),
+    then short ones between the resolved neighbours: a crosshead between body paragraphs is body,
+    a short line between menus is not.
+    """
     out = list(classes)
     for i, c in enumerate(classes):
-        if c != "short":
-            continue
-        prev = _neighbour(classes, i, -1, ("short", "near"))
-        nxt = _neighbour(classes, i, 1, ("short", "near"))
-        if prev == nxt:
-            out[i] = prev
-        elif (prev == "bad" and _neighbour(classes, i, -1, ("short",)) == "near") or (
-            nxt == "bad" and _neighbour(classes, i, 1, ("short",)) == "near"
-        ):
-            out[i] = "good"
-        else:
-            out[i] = "bad"
-    for i, c in enumerate(classes):
         if c == "near":
-            prev = _neighbour(classes, i, -1, ("short", "near"))
-            nxt = _neighbour(classes, i, 1, ("short", "near"))
+            prev = _neighbour(classes, i, -1, ("short",))
+            nxt = _neighbour(classes, i, 1, ("short",))
             out[i] = "bad" if prev == nxt == "bad" else "good"
+    resolved = list(out)
+    for i, c in enumerate(classes):
+        if c == "short":
+            prev = _neighbour(resolved, i, -1, ("short",))
+            nxt = _neighbour(resolved, i, 1, ("short",))
+            out[i] = "good" if prev == nxt == "good" else "bad"
     return out
 
 
@@ -199,10 +199,9 @@ def _units(body: str, lang: str | None, boilerplate: Boilerplate | None) -> list
         if chrome is None and boilerplate is not None and normalise(text) in boilerplate.lines:
             chrome = "recurring"
         base.append(chrome)
-    before = [
-        _classify(t, lang) if c is None or (c == "recurring" and _size(t) > LENGTH_HIGH) else "bad"
-        for t, c in zip(texts, base)
-    ]
+    # recurring lines are chrome, unless they are prose: wire copy recurs across outlets
+    before = [_classify(t, lang) if c is None else "bad" for t, c in zip(texts, base)]
+    before = [b if c != "recurring" or _is_prose(t, b) else "bad" for t, c, b in zip(texts, base, before)]
     classes = _in_context(before)
     metas = [_meta(text, lang) for text in texts]
     _mark_authors(texts, metas)
@@ -431,7 +430,8 @@ def _local(
             if not (u.meta or u.chrome or u.index in same or not u.nwords or (u.nwords >= 4 and repeated[u.key] >= 3))]
     if prev and prev[-1].prose and follow > 0:
         note(-2.0, "prose right before and after it (a crosshead inside the body)")
-    elif prev and 4 <= prev[-1].nwords < n and not prev[-1].prose and anchor - prev[-1].index <= 4:
+    elif prev and 4 <= prev[-1].nwords < n and not prev[-1].prose and anchor - prev[-1].index <= 4 \
+            and units[anchor].text.endswith((".", "…")):
         note(-1.0, "a shorter headline-like line just above it (it is a standfirst)")
     if prev and prev[-1].key in outlets:
         note(-1.5, "comes right after the outlet's name (a tagline)")
@@ -498,8 +498,9 @@ def _score(
         note(-0.5, "two words")
     elif n > 20:
         note(-1.5, "long for a headline")
-    if units[cand.occurrences[0][0]].base == "good" and n > 12:
-        note(-1.0, "reads as prose")
+    first = units[cand.occurrences[0][0]]
+    if first.text == text and _is_prose(text, first.base):
+        note(-1.5, "reads as prose")
     if text.endswith((":", ",", ";", "|", "-", "–")):
         note(-2.0, "ends in " + text[-1])
     elif text.endswith(".") and not text.endswith("..") and n >= 6:
@@ -634,7 +635,7 @@ def _body(
             if shorts and u.chrome == "share-buttons":
                 break  # the end of a list-like article
             continue
-        if u.klass == "good" and (u.chrome is None or u.prose):
+        if (u.klass == "good" and u.chrome is None) or u.prose:
             paragraphs.append(u.raw)
         else:
             dropped["not prose"] += 1
