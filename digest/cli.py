@@ -29,6 +29,7 @@ def make_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build the site into output/")
     _site_args(b)
     b.add_argument("-o", "--output", help="output folder (default: output/ in the site)")
+    b.add_argument("--base-url", help="where the site will be served, overriding config.yaml (e.g. https://example.org/news/)")
     b.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     b.add_argument("--strict", action="store_true", help="exit with 1 if any file had a problem")
 
@@ -65,7 +66,7 @@ def _setup_logging(args: argparse.Namespace) -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build_site
 
-    cfg = load_config(args.site, output_dir=args.output)
+    cfg = load_config(args.site, output_dir=args.output, base_url=args.base_url)
     result = build_site(cfg, include_drafts=args.drafts)
     site = result.site
     times = ", ".join(f"{name} {sec:.2f}s" for name, sec in result.timings)

@@ -22,8 +22,8 @@ DATE_SOURCES = ("front_matter", "path", "text", "mtime")
 class GroupingConfig:
     """How articles are grouped into stories."""
 
-    threshold: float = 0.55  # minimum average-link similarity for two clusters to merge
-    window_hours: float = 48.0  # articles further apart in time are never grouped
+    threshold: float = 0.25  # minimum average pair probability (same story) for two clusters to merge
+    window_hours: float = 72.0  # articles further apart in time are never compared
     neighbours: int = 20  # candidate pairs per article (nearest neighbours)
 
 
@@ -207,6 +207,9 @@ def load_config(site_dir: Path | str = ".", **overrides: Any) -> SiteConfig:
             raise ConfigError(f"{where}not valid YAML ({getattr(exc, 'problem', exc)})", str(path)) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot be read: {exc}", str(path)) from None
-    cfg = parse_config(data, root, str(path))
     known = {f.name for f in fields(SiteConfig)}
-    return replace(cfg, **{k: v for k, v in overrides.items() if k in known and v is not None})
+    data = {} if data is None else dict(data) if isinstance(data, dict) else data
+    if isinstance(data, dict):  # command-line overrides are validated like the file's own keys
+        data.update({k: v for k, v in overrides.items() if k in SITE_KEYS and v is not None})
+    cfg = parse_config(data, root, str(path))
+    return replace(cfg, **{k: v for k, v in overrides.items() if k in known and k not in SITE_KEYS and v is not None})

@@ -32,15 +32,15 @@ def test_build_ok_and_output_written(tmp_path: Path) -> None:
     assert (site / "output" / "api" / "stories.json").is_file()
 
 
-def test_config_error_exit_2_names_key(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_config_error_exit_2_names_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = write_site(tmp_path, GOOD, config="top_stories: lots\n")
     assert main(["build", str(site)]) == 2
-    assert "top_stories" in caplog.text
+    assert "top_stories" in capsys.readouterr().err
 
 
-def test_missing_content_exit_1(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_missing_content_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", str(tmp_path)]) == 1
-    assert "content" in caplog.text
+    assert "no content folder" in capsys.readouterr().err
 
 
 def test_strict_turns_problems_into_exit_1(tmp_path: Path) -> None:

@@ -57,3 +57,10 @@ def test_unknown_key_is_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixtu
 def test_default_language_must_be_an_edition(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="default_language"):
         load_config(write(tmp_path, "languages: [en, fr]\ndefault_language: de\n"))
+
+
+def test_command_line_override_is_validated_like_the_file(tmp_path: Path) -> None:
+    site = write(tmp_path, "base_url: /\n")
+    assert load_config(site, base_url="https://example.org/news").base_url == "https://example.org/news/"
+    with pytest.raises(ConfigError, match="base_url"):
+        load_config(site, base_url="   ")
