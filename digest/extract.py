@@ -99,11 +99,7 @@ class Unit:
     dated: bool  # the line holds a date
     klass: str  # jusText class after context: good, bad (short and near resolved)
     base: str  # jusText class before context: good, near, short, bad
-
-    @property
-    def prose(self) -> bool:
-        """Body prose for certain: long and dense, or a whole sentence of a dozen words or more."""
-        return self.chrome in (None, "recurring") and _is_prose(self.text, self.base)
+    prose: bool  # body prose for certain: long and dense, or a whole sentence of a dozen words or more
 
 
 def _is_prose(text: str, klass: str) -> bool:
@@ -207,8 +203,9 @@ def _units(body: str, lang: str | None, boilerplate: Boilerplate | None) -> list
     _mark_authors(texts, metas)
     units = []
     for i, ((line, raw), text, chrome, klass, first) in enumerate(zip(parts, texts, base, classes, before)):
+        prose = chrome in (None, "recurring") and _is_prose(text, first)
         units.append(Unit(i, line, text, clean(raw, body=True), normalise(text), len(words(text)), chrome,
-                          *metas[i], klass, first))
+                          *metas[i], klass, first, prose))
     return units
 
 
@@ -244,10 +241,12 @@ def _meta(text: str, lang: str | None) -> tuple[str | None, bool]:
 _CONTENT_MIN = 3
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def _fold(text: str) -> str:
     """Case- and accent-folded text, for comparing words across spellings."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 def _stems(text: str, stop: frozenset[str]) -> set[str]:
@@ -402,10 +401,9 @@ def _length(text: str) -> int:
     return sum(1 for tok in text.split() if any(ch.isalnum() for ch in tok))
 
 
-def _local(
-    units: list[Unit], anchor: int, same: set[int], n: int, repeated: Counter[str], outlets: set[str]
-) -> tuple[float, list[str]]:
+def _local(page: _Page, anchor: int, same: set[int], n: int) -> tuple[float, list[str]]:
     """Evidence from the lines around one occurrence of a candidate: (points, reasons)."""
+    units, repeated, outlets = page.units, page.repeated, page.outlets
     score, why = 0.0, []
 
     def note(points: float, reason: str) -> None:
@@ -417,8 +415,8 @@ def _local(
     follow = 0.0 if steps is None else _FOLLOW_BONUS[steps]
     if follow > 0:
         note(follow, "followed by the body" + ("" if follow >= 2.0 else " after a few lines"))
-    total = sum(len(u.text) for u in units if u.prose)
-    share = sum(len(u.text) for u in units[anchor + 1:] if u.prose and u.index not in same) / total if total else 0
+    total = page.prose_after[0]
+    share = page.prose_after[anchor + 1] / total if total else 0.0
     if share >= 0.5:
         note(1.5 * share, f"{share:.0%} of the page's prose comes after it")
     near = [u for u in units[max(0, anchor - 3): anchor + 4] if u.index not in same]
@@ -448,10 +446,42 @@ def _local(
     return score, why
 
 
-def _score(
-    cand: _Candidate, units: list[Unit], stop: frozenset[str], page: str, outlets: set[str], repeated: Counter[str]
-) -> None:
+@dataclass
+class _Page:
+    """What scoring needs about the whole page, computed once."""
+
+    units: list[Unit]
+    stop: frozenset[str]
+    outlets: set[str]
+    repeated: Counter[str]
+    folded: str  # the page's prose, case- and accent-folded
+    prose_after: list[int]  # prose_after[i]: characters of prose in units[i:]
+    following: dict[int, str]  # anchor → folded prose after it (filled lazily)
+
+    @classmethod
+    def of(cls, units: list[Unit], stop: frozenset[str], outlets: set[str]) -> _Page:
+        after = [0] * (len(units) + 1)
+        for u in reversed(units):
+            after[u.index] = after[u.index + 1] + (len(u.text) if u.prose else 0)
+        folded = _fold(" ".join(u.text for u in units if u.prose)[:20000])
+        return cls(units, stop, outlets, Counter(u.key for u in units), folded, after, {})
+
+    def follow(self, anchor: int) -> str:
+        if anchor not in self.following:
+            parts, size = [], 0
+            for u in self.units[anchor + 1:]:
+                if u.prose:
+                    parts.append(u.text)
+                    size += len(u.text) + 1
+                    if size >= 6000:
+                        break
+            self.following[anchor] = _fold(" ".join(parts)[:6000])
+        return self.following[anchor]
+
+
+def _score(cand: _Candidate, page: _Page) -> None:
     """Add up the evidence for ``cand`` being the headline; set its score, anchor and reasons."""
+    units, stop, outlets = page.units, page.stop, page.outlets
     same = {i for i, _ in cand.occurrences}
     kinds = Counter(kind for _, kind in cand.occurrences)
     text, n = cand.text, _length(cand.text)
@@ -476,7 +506,7 @@ def _score(
 
     # the article starts at the occurrence whose surroundings look most like an article's start
     anchor, local, local_why = max(
-        ((i, *_local(units, i, same, n, repeated, outlets))
+        ((i, *_local(page, i, same, n))
          for i, kind in cand.occurrences if kind not in ("lead", "mention", "variant")),
         key=lambda t: (t[1], -t[0]),
     )
@@ -486,9 +516,9 @@ def _score(
 
     mine = _stems(text, stop)
     if mine:
-        body = _fold(" ".join(u.text for u in units[anchor + 1:] if u.prose and u.index not in same)[:6000])
         # a page title can sit anywhere in a dump: the whole page's prose counts in full for it
-        elaborated = max(_elaborated(mine, body), (1.0 if kinds["title"] else 0.6) * _elaborated(mine, page))
+        elaborated = max(_elaborated(mine, page.follow(anchor)),
+                         (1.0 if kinds["title"] else 0.6) * _elaborated(mine, page.folded))
         if elaborated > 0:
             note((3.0 if len(mine) >= 2 else 1.5) * elaborated, f"the body elaborates it ({elaborated:.0%} of its words)")
 
@@ -524,11 +554,10 @@ def _rank_headlines(
     """Every headline candidate, scored, best first (ties: the earlier one)."""
     stop = STOPWORDS.get(lang or "", ALL_STOPWORDS)
     cands = _candidates(units, stop, boilerplate)
-    page = _fold(" ".join(u.text for u in units if u.prose)[:20000])
-    repeated = Counter(u.key for u in units)
     outlets = outlets | {normalise(c.outlet) for c in cands.values() if c.outlet and c.confirmed}
+    page = _Page.of(units, stop, outlets)
     for cand in cands.values():
-        _score(cand, units, stop, page, outlets, repeated)
+        _score(cand, page)
     return sorted(cands.values(), key=lambda c: (-c.score, c.anchor))
 
 
