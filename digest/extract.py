@@ -164,12 +164,13 @@ def _neighbour(classes: list[str], i: int, step: int, skip: tuple[str, ...]) -> 
     return "bad"
 
 
-def _in_context(classes: list[str]) -> list[str]:
+def _in_context(classes: list[str], sentences: list[bool] | None = None) -> list[str]:
     """Context rules after jusText: near-good and short paragraphs take the class of their surroundings.
 
     Near-good first (unlike jusText, two near-good paragraphs side by side hold each other up),
     then short ones between the resolved neighbours: a crosshead between body paragraphs is body,
-    a short line between menus is not.
+    a short line between menus is not; a short whole sentence next to body prose is body (the
+    last line of an article is often one).
     """
     out = list(classes)
     for i, c in enumerate(classes):
@@ -182,7 +183,8 @@ def _in_context(classes: list[str]) -> list[str]:
         if c == "short":
             prev = _neighbour(resolved, i, -1, ("short",))
             nxt = _neighbour(resolved, i, 1, ("short",))
-            out[i] = "good" if prev == nxt == "good" else "bad"
+            sentence = sentences is not None and sentences[i]
+            out[i] = "good" if prev == nxt == "good" or (sentence and "good" in (prev, nxt)) else "bad"
     return out
 
 
@@ -198,7 +200,7 @@ def _units(body: str, lang: str | None, boilerplate: Boilerplate | None) -> list
     # recurring lines are chrome, unless they are prose: wire copy recurs across outlets
     before = [_classify(t, lang) if c is None else "bad" for t, c in zip(texts, base)]
     before = [b if c != "recurring" or _is_prose(t, b) else "bad" for t, c, b in zip(texts, base, before)]
-    classes = _in_context(before)
+    classes = _in_context(before, [len(words(t)) >= 5 and t.endswith(_SENTENCE_END) and t[:1].isupper() for t in texts])
     metas = [_meta(text, lang) for text in texts]
     _mark_authors(texts, metas)
     units = []
@@ -299,9 +301,31 @@ def _titles(units: list[Unit], boilerplate: Boilerplate | None) -> dict[int, tup
     out = {}
     for i, (head, suffix, sep) in splits.items():
         ok = confirmed(suffix)
-        if ok or len(by_sep[sep]) < 3:
+        if ok or (len(by_sep[sep]) < 3 and (sep.strip() in ("|", "::") or _plausible_outlet(head, suffix))):
             out[i] = (head, suffix, ok)
     return out
+
+
+_OUTLET_WORDS = frozenset(
+    "blog online news magazine magazin times journal post today daily radio tv info media digital home "
+    "zeitung presse press review tribune herald observer gazette actu actualités noticias notizie".split()
+)
+
+
+def _plausible_outlet(head: str, suffix: str) -> bool:
+    """After a dash (headlines use dashes too), an unconfirmed suffix is an outlet only if it is short,
+    name-cased and much shorter than the headline; after "|" or "::" it need only look like a name.
+
+    "Biden authorizes … Kharkiv – L’Express" is; "Paul Newman (1925-2008) - Mort d'une icône engagée" and
+    "Amazon cancela el servidor - Amenazas contra Assange" are two halves of one headline.
+    """
+    tokens = suffix.split()
+    if len(tokens) > 4 or _length(head) < 2 * len(tokens):
+        return False
+    if len(tokens) <= 2 and suffix == suffix.lower():
+        return True  # "heise online", "changelog"
+    return all(t[:1].isupper() or t[:1].isdigit() or t.casefold() in ALL_STOPWORDS or t.casefold() in _OUTLET_WORDS
+               or "." in t for t in tokens)
 
 
 def _is_crumb(text: str, prefix: list[str], stop: frozenset[str], standalone: int) -> bool:
@@ -429,8 +453,9 @@ def _local(page: _Page, anchor: int, same: set[int], n: int) -> tuple[float, lis
     if prev and prev[-1].prose and follow > 0:
         note(-2.0, "prose right before and after it (a crosshead inside the body)")
     elif prev and 4 <= prev[-1].nwords < n and not prev[-1].prose and anchor - prev[-1].index <= 4 \
-            and units[anchor].text.endswith((".", "…")):
-        note(-1.0, "a shorter headline-like line just above it (it is a standfirst)")
+            and units[anchor].text.endswith((".", "…")) \
+            and _elaborated(_stems(prev[-1].text, page.stop), page.folded) >= 0.5:
+        note(-1.0, "a shorter headline-like line just above it, taken up by the body (this is a standfirst)")
     if prev and prev[-1].key in outlets:
         note(-1.5, "comes right after the outlet's name (a tagline)")
     after: list[Unit] = []
@@ -465,6 +490,10 @@ class _Page:
             after[u.index] = after[u.index + 1] + (len(u.text) if u.prose else 0)
         folded = _fold(" ".join(u.text for u in units if u.prose)[:20000])
         return cls(units, stop, outlets, Counter(u.key for u in units), folded, after, {})
+
+    def lead(self, anchor: int) -> str:
+        """The first two prose paragraphs after ``anchor``, folded."""
+        return _fold(" ".join([u.text for u in self.units[anchor + 1:] if u.prose][:2])[:1200])
 
     def follow(self, anchor: int) -> str:
         if anchor not in self.following:
@@ -515,12 +544,17 @@ def _score(cand: _Candidate, page: _Page) -> None:
     why.extend(local_why)
 
     mine = _stems(text, stop)
+    if len(mine) >= 2 and not _elaborated(mine, page.folded):
+        note(-1.0, "the body never takes up its words")
     if mine:
         # a page title can sit anywhere in a dump: the whole page's prose counts in full for it
         elaborated = max(_elaborated(mine, page.follow(anchor)),
                          (1.0 if kinds["title"] else 0.6) * _elaborated(mine, page.folded))
         if elaborated > 0:
             note((3.0 if len(mine) >= 2 else 1.5) * elaborated, f"the body elaborates it ({elaborated:.0%} of its words)")
+        lead = _elaborated(mine, page.lead(anchor))
+        if lead > 0 and len(mine) >= 2:
+            note(1.0 * lead, f"the lead takes it up ({lead:.0%} of its words)")
 
     if n <= 1:
         note(-2.5, "a single word")
@@ -529,12 +563,12 @@ def _score(cand: _Candidate, page: _Page) -> None:
     elif n > 20:
         note(-1.5, "long for a headline")
     first = units[cand.occurrences[0][0]]
-    if first.text == text and _is_prose(text, first.base):
+    if first.text == text and first.base == "good":
         note(-1.5, "reads as prose")
     if text.endswith((":", ",", ";", "|", "-", "–")):
         note(-2.0, "ends in " + text[-1])
     elif text.endswith(".") and not text.endswith("..") and n >= 6:
-        note(-1.0, "ends like a sentence")
+        note(-2.0 if n >= 12 else -1.0, "ends like a sentence")
     last = text.split()[-1].casefold()
     if text.endswith(("…", "...")) or (last in _TRUNCATED_END and n >= 4):
         note(-2.0, "looks truncated")
