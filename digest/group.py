@@ -1,0 +1,130 @@
+"""Group articles into stories: candidate pairs, calibrated pair scores, average-link clustering; explanations.
+
+Stages (each in its own module):
+
+1. ``group_model.article_signals``: headline (outlet names removed) and lead embeddings,
+   lexical vectors (folded stems, numbers), trusted publication times.
+2. ``group_candidates``: each article's nearest neighbours inside the time window, by
+   embedding and by rare shared words: never a dense all-pairs matrix.
+3. ``group_model.score_pairs``: a probability per candidate pair, calibrated per pair kind
+   (same language / cross-language / a language the encoder lacks; with or without bodies).
+4. ``group_cluster.average_link``: merge while the average pair probability between two
+   clusters reaches ``settings.threshold``.
+
+Overrides: articles sharing a ``translation_key`` start in one cluster; ``groupable=False``
+keeps an article alone (it also leaves any translation group).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import GroupingConfig
+from .embed import Embedder
+from .group_candidates import embedding_neighbours, lexical_neighbours
+from .group_cluster import average_link
+from .group_model import SIGNALS, Signals, article_signals, pair_features, pair_kinds, score_pairs
+from .lexical import shared
+from .models import Article, Grouping, PairScore
+
+log = logging.getLogger(__name__)
+
+EDGE_FLOOR = 0.01  # pair probabilities below this are dropped (they barely move an average)
+
+
+@dataclass(frozen=True)
+class ScoredPairs:
+    """Candidate pairs (i < j) with their per-signal features and calibrated score."""
+
+    i: np.ndarray
+    j: np.ndarray
+    score: np.ndarray
+    features: dict[str, np.ndarray]
+
+
+def _allowed(sig: Signals, i: np.ndarray, j: np.ndarray, window_hours: float) -> np.ndarray:
+    gap = np.abs(sig.hours[i] - sig.hours[j])
+    return ~(gap > window_hours) if window_hours > 0 else np.ones(len(i), dtype=bool)  # NaN gap: undated, allowed
+
+
+def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig) -> ScoredPairs:
+    """Find candidate pairs among ``active`` articles and score them."""
+    n = len(sig.titles)
+    k, window = settings.neighbours, settings.window_hours
+    langs = np.array(sig.langs)
+    keys = [
+        embedding_neighbours(sig.title_vecs, sig.hours, active, window, k, langs),
+        lexical_neighbours(sig.words, sig.hours, active, window, k),
+    ]
+    if sig.has_body.any():
+        keys.append(embedding_neighbours(sig.lead_vecs, sig.hours, active & sig.has_body, window, k, langs))
+    pairs = np.unique(np.concatenate(keys))
+    i, j = pairs // n, pairs % n
+    keep = _allowed(sig, i, j, window)
+    i, j = i[keep], j[keep]
+    feats = pair_features(sig, i, j)
+    kind, body = pair_kinds(sig, i, j)
+    return ScoredPairs(i, j, score_pairs(feats, kind, body), feats)
+
+
+def _forced_groups(articles: Sequence[Article]) -> list[list[int]]:
+    by_key: dict[str, list[int]] = {}
+    for idx, a in enumerate(articles):
+        if a.translation_key and a.groupable:
+            by_key.setdefault(a.translation_key, []).append(idx)
+    return [v for _, v in sorted(by_key.items()) if len(v) > 1]
+
+
+def _pair_score(articles: Sequence[Article], sig: Signals, sp: ScoredPairs, k: int, threshold: float,
+                joined: bool) -> PairScore:
+    a, b = int(sp.i[k]), int(sp.j[k])
+    signals = tuple((name, round(float(sp.features[name][k]), 4)) for name in SIGNALS
+                    if not np.isnan(sp.features[name][k]))
+    words = shared(sig.words[a], sig.words[b])
+    if words:
+        signals += (("shared: " + " ".join(words), 0.0),)
+    return PairScore(articles[a].id, articles[b].id, round(float(sp.score[k]), 4), signals, threshold, joined)
+
+
+def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedder: Embedder) -> Grouping:
+    """Cluster ``articles`` into stories: every article in exactly one cluster, deterministic order."""
+    n = len(articles)
+    if n == 0:
+        return Grouping(clusters=(), threshold=settings.threshold)
+    sig = article_signals(articles, embedder)
+    active = np.array([a.groupable for a in articles], dtype=bool)
+    sp = score_candidates(sig, active, settings)
+    strong = sp.score >= EDGE_FLOOR
+    clusters = average_link(n, sp.i[strong], sp.j[strong], sp.score[strong], settings.threshold,
+                            forced=_forced_groups(articles))
+    cluster_of = np.empty(n, dtype=np.int64)
+    for c, members in enumerate(clusters):
+        cluster_of[members] = c
+    # pairs worth showing: every scored pair inside a story, and each article's best pair outside it
+    inside = cluster_of[sp.i] == cluster_of[sp.j]
+    shown = set(np.flatnonzero(inside & strong).tolist())
+    best_out: dict[int, int] = {}
+    for k in np.flatnonzero(~inside & strong).tolist():
+        for end in (int(sp.i[k]), int(sp.j[k])):
+            if end not in best_out or sp.score[k] > sp.score[best_out[end]]:
+                best_out[end] = k
+    shown.update(best_out.values())
+    pairs = tuple(_pair_score(articles, sig, sp, k, settings.threshold, bool(inside[k])) for k in sorted(shown))
+    notes = []
+    forced = _forced_groups(articles)
+    if forced:
+        notes.append(f"{len(forced)} translationKey group(s) kept together")
+    alone = int((~active).sum())
+    if alone:
+        notes.append(f"{alone} article(s) with story: false kept alone")
+    log.info("grouped %d articles into %d stories (%d candidate pairs)", n, len(clusters), len(sp.i))
+    return Grouping(
+        clusters=tuple(tuple(c) for c in clusters),
+        pairs=pairs,
+        threshold=settings.threshold,
+        notes=tuple(notes),
+    )

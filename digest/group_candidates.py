@@ -1,0 +1,122 @@
+"""Candidate pairs for grouping: nearest neighbours within the time window, never all pairs.
+
+Two sources, unioned: the ``k`` most similar articles by embedding (headline, and lead when
+there is a body), searched in time-sorted blocks so each article is only compared with
+articles inside its window; and lexical blocking, pairs of articles sharing rare folded
+words or numbers (this is what finds the versions in languages the encoder does not cover).
+Articles without a trusted date are compared with every article.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+
+from .lexical import Vector
+
+_BLOCK = 512  # query rows per matrix product: bounds memory to _BLOCK x window size
+_KEYS = 12  # rarest features of an article used as blocking keys
+_POSTING_CAP = 40  # a key shared with more articles inside one window is too common to block on
+
+
+def _pair_key(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    return lo.astype(np.int64) * n + hi
+
+
+def embedding_neighbours(vecs: np.ndarray, hours: np.ndarray, active: np.ndarray, window_hours: float,
+                         k: int, langs: np.ndarray, floor: float = 0.15) -> np.ndarray:
+    """Keys (i*n+j, i<j) of each active article's nearest active neighbours inside the window:
+    its ``k`` nearest in its own language and its ``k`` nearest in other languages (cross-language
+    similarities run lower, so a shared top-k would be all same-language)."""
+    n = len(vecs)
+    idx = np.flatnonzero(active)
+    if len(idx) < 2 or k < 1:
+        return np.zeros(0, dtype=np.int64)
+    dated = idx[~np.isnan(hours[idx])]
+    undated = idx[np.isnan(hours[idx])]
+    dated = dated[np.argsort(hours[dated], kind="stable")]
+    dh = hours[dated]
+    keys: list[np.ndarray] = []
+
+    def search(queries: np.ndarray, pool: np.ndarray) -> None:
+        if len(pool) == 0 or len(queries) == 0:
+            return
+        sims = vecs[queries] @ vecs[pool].T
+        if window_hours > 0 and len(dated):
+            qh, ph = hours[queries], hours[pool]
+            too_far = np.abs(qh[:, None] - ph[None, :]) > window_hours  # NaN compares False: undated stays
+            sims[too_far] = -np.inf
+        sims[queries[:, None] == pool[None, :]] = -np.inf
+        same = langs[queries][:, None] == langs[pool][None, :]
+        for part in (np.where(same, sims, -np.inf), np.where(same, -np.inf, sims)):
+            kk = min(k, len(pool))
+            top = np.argpartition(-part, kk - 1, axis=1)[:, :kk] if kk < len(pool) else np.tile(np.arange(len(pool)), (len(queries), 1))
+            rows = np.repeat(np.arange(len(queries)), top.shape[1])
+            cols = top.ravel()
+            keep = part[rows, cols] >= floor
+            keys.append(_pair_key(queries[rows[keep]], pool[cols[keep]], n))
+
+    for start in range(0, len(dated), _BLOCK):
+        q = dated[start : start + _BLOCK]
+        if window_hours > 0:
+            lo = np.searchsorted(dh, dh[start] - window_hours, side="left")
+            hi = np.searchsorted(dh, dh[min(start + _BLOCK, len(dated)) - 1] + window_hours, side="right")
+            pool = np.concatenate([dated[lo:hi], undated])
+        else:
+            pool = np.concatenate([dated, undated])
+        search(q, pool)
+    everyone = np.concatenate([dated, undated])
+    for start in range(0, len(undated), _BLOCK):
+        search(undated[start : start + _BLOCK], everyone)
+    return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+
+
+def lexical_neighbours(vectors: Sequence[Vector], hours: np.ndarray, active: np.ndarray, window_hours: float,
+                       k: int) -> np.ndarray:
+    """Keys of pairs sharing rare features (each article's ``k`` best by shared weight)."""
+    n = len(vectors)
+    postings: dict[str, list[tuple[float, int, float]]] = defaultdict(list)
+    for i in np.flatnonzero(active).tolist():
+        vec = vectors[i]
+        best = sorted(vec.items(), key=lambda fw: (-fw[1], fw[0]))[:_KEYS]
+        h = hours[i]
+        for f, w in best:
+            postings[f].append((math.inf if math.isnan(h) else h, i, w))
+    score: dict[int, float] = defaultdict(float)
+    for plist in postings.values():
+        if len(plist) < 2:
+            continue
+        plist.sort()
+        dated = [p for p in plist if p[0] != math.inf]
+        undated = [p for p in plist if p[0] == math.inf]
+        if undated and len(plist) <= _POSTING_CAP:
+            for _, i, wi in undated:
+                for _, j, wj in plist:
+                    if j != i:
+                        score[min(i, j) * n + max(i, j)] += wi * wj
+        end = 0
+        for a, (ha, i, wi) in enumerate(dated):
+            end = max(end, a + 1)
+            while end < len(dated) and (window_hours <= 0 or dated[end][0] - ha <= window_hours):
+                end += 1
+            if end - a - 1 > _POSTING_CAP:
+                continue
+            for _, j, wj in dated[a + 1 : end]:
+                score[min(i, j) * n + max(i, j)] += wi * wj
+    if not score:
+        return np.zeros(0, dtype=np.int64)
+    pk = np.fromiter(score.keys(), dtype=np.int64, count=len(score))
+    pv = np.fromiter(score.values(), dtype=np.float64, count=len(score))
+    # keep, for every article, its k best-scoring pairs
+    ends = np.concatenate([pk // n, pk % n])
+    vals = np.concatenate([pv, pv])
+    both = np.concatenate([pk, pk])
+    order = np.lexsort((both, -vals, ends))
+    ends, both = ends[order], both[order]
+    first = np.searchsorted(ends, ends, side="left")
+    rank = np.arange(len(ends)) - first
+    return np.unique(both[rank < k])

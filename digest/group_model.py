@@ -1,0 +1,141 @@
+"""Pair evidence for grouping: per-article signals, per-pair features, and their calibrated combination.
+
+Every candidate pair gets a probability-like score ``p`` from a logistic model chosen by the
+pair's *kind*: same language, cross-language with both languages covered by the encoder, or
+cross-language with a language the encoder does not know (cs, hu, sl…: there the embeddings
+carry little, and names, numbers and cognates carry the pair); and by whether both articles have
+a body. Same-language and cross-language similarities are distributed differently, so each kind
+has its own weights and offset. The weights were fitted on the development half of the
+evaluation data (``python benchmarks/grouping.py --fit`` reprints them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embed import Embedder
+from .lexical import BODY_CHARS, Vector, clean_title, cosine, features, idf_weights, outlet_segments, vectorize
+from .models import Article
+
+# Languages of USE multilingual v3 (the encoder is trained on these; others embed poorly).
+COVERED = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
+# Dates from these origins bound grouping by the time window; a date read from the body text or
+# the file's modification time is too weak to keep two versions of one story apart.
+TRUSTED_DATES = frozenset({"front matter", "path"})
+LEAD_CHARS = 240  # the lead sentence(s) of the body that are embedded
+UNDATED_DAYS = 0.5  # time gap assumed for a pair whose dates are not both trusted
+
+SIGNALS = ("title", "lead", "words", "title_words", "days")
+KINDS = ("same", "cross", "foreign")
+
+# (kind, has_body) -> (weights per signal, intercept). Fitted with --fit; see the module docstring.
+COEFFICIENTS: dict[tuple[str, bool], tuple[dict[str, float], float]] = {
+    ("same", False): ({"title": 6.75, "title_words": 6.5, "days": -1.63}, -5.13),
+    ("cross", False): ({"title": 5.13, "title_words": 14.29, "days": -1.69}, -3.66),
+    ("foreign", False): ({"title": 6.79, "title_words": 13.25, "days": -2.24}, -2.65),
+    ("cross", True): ({"title": 10.03, "lead": 17.08, "words": 32.5, "days": -1.69}, -16.84),
+    ("foreign", True): ({"title": 8.22, "lead": 3.41, "words": 152.3, "days": -2.24}, -10.33),
+}
+
+
+def lead_text(article: Article, limit: int = LEAD_CHARS) -> str:
+    """The first sentence(s) of the body, up to ``limit`` characters, cut at a sentence end or word."""
+    text = " ".join(article.text.split()) if article.paragraphs else " ".join((article.summary or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    if end > limit // 2:
+        return cut[: end + 1]
+    return cut.rsplit(" ", 1)[0]
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Everything grouping needs to know about each article, computed once per build."""
+
+    titles: tuple[str, ...]  # headlines without outlet names
+    title_vecs: np.ndarray  # (n, 512) embeddings of the cleaned headlines
+    lead_vecs: np.ndarray  # (n, 512) embeddings of the leads (zero rows without body)
+    has_body: np.ndarray  # (n,) bool
+    hours: np.ndarray  # (n,) float hours since the epoch; NaN when the date is not trusted
+    covered: np.ndarray  # (n,) bool: language known to the encoder
+    langs: tuple[str, ...]
+    words: tuple[Vector, ...]  # IDF vectors of headline + body start
+    title_words: tuple[Vector, ...]  # IDF vectors of the headline alone
+
+
+def article_signals(articles: Sequence[Article], embedder: Embedder) -> Signals:
+    """Embed headlines and leads (cached), and build the lexical vectors of every article."""
+    heads, tails = outlet_segments([a.title for a in articles])
+    titles = tuple(clean_title(a.title, heads, tails) for a in articles)
+    leads = [lead_text(a) for a in articles]
+    has_body = np.array([bool(x) for x in leads], dtype=bool)
+    title_vecs = embedder.encode(titles)
+    lead_vecs = np.zeros_like(title_vecs)
+    if has_body.any():
+        idx = np.flatnonzero(has_body)
+        lead_vecs[idx] = embedder.encode([leads[i] for i in idx])
+    title_feats = [features(t) for t in titles]
+    all_feats = [tf | features(a.text[:BODY_CHARS]) if has_body[i] else tf
+                 for i, (a, tf) in enumerate(zip(articles, title_feats))]
+    idf_all, _ = idf_weights(all_feats)
+    idf_title, _ = idf_weights(title_feats)
+    hours = np.array([a.date.timestamp() / 3600.0 if a.date_origin in TRUSTED_DATES else math.nan
+                      for a in articles], dtype=np.float64)
+    return Signals(
+        titles=titles,
+        title_vecs=title_vecs,
+        lead_vecs=lead_vecs,
+        has_body=has_body,
+        hours=hours,
+        covered=np.array([a.lang.split("-")[0] in COVERED for a in articles], dtype=bool),
+        langs=tuple(a.lang.split("-")[0] for a in articles),
+        words=tuple(vectorize(f, idf_all) for f in all_feats),
+        title_words=tuple(vectorize(f, idf_title) for f in title_feats),
+    )
+
+
+def pair_features(sig: Signals, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
+    """Each signal for the pairs (i[k], j[k]); NaN where a signal does not apply."""
+    both_body = sig.has_body[i] & sig.has_body[j]
+    lead = np.einsum("ij,ij->i", sig.lead_vecs[i], sig.lead_vecs[j]).astype(np.float64)
+    lead[~both_body] = np.nan
+    words = np.array([cosine(sig.words[a], sig.words[b]) for a, b in zip(i.tolist(), j.tolist())])
+    words[~both_body] = np.nan
+    return {
+        "title": np.einsum("ij,ij->i", sig.title_vecs[i], sig.title_vecs[j]).astype(np.float64),
+        "lead": lead,
+        "words": words,
+        "title_words": np.array([cosine(sig.title_words[a], sig.title_words[b]) for a, b in zip(i.tolist(), j.tolist())]),
+        "days": np.abs(sig.hours[i] - sig.hours[j]) / 24.0,
+    }
+
+
+def pair_kinds(sig: Signals, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kind index into KINDS, and whether the body model applies, for each pair."""
+    langs = np.array(sig.langs)
+    same = langs[i] == langs[j]
+    kind = np.where(same, 0, np.where(sig.covered[i] & sig.covered[j], 1, 2))
+    body = sig.has_body[i] & sig.has_body[j] & ~same
+    return kind, body
+
+
+def score_pairs(feats: dict[str, np.ndarray], kind: np.ndarray, body: np.ndarray) -> np.ndarray:
+    """The calibrated probability that each pair reports the same story."""
+    z = np.zeros(len(kind))
+    days = np.where(np.isnan(feats["days"]), UNDATED_DAYS, feats["days"])
+    for (name, with_body), (weights, intercept) in COEFFICIENTS.items():
+        m = (kind == KINDS.index(name)) & (body == with_body)
+        if not m.any():
+            continue
+        zz = np.full(int(m.sum()), intercept)
+        for signal, w in weights.items():
+            x = days[m] if signal == "days" else np.nan_to_num(feats[signal][m])
+            zz += w * x
+        z[m] = zz
+    return 1.0 / (1.0 + np.exp(-z))
