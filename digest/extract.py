@@ -272,6 +272,10 @@ class _Candidate:
     anchor: int = 0
     reasons: tuple[str, ...] = ()
 
+    def repeats(self, units: list[Unit]) -> set[int]:
+        """Lines that repeat the headline (left out of the body); a lead, a mention or a rewording is body text."""
+        return {i for i, kind in self.occurrences if kind in ("line", "title", "crumb")}
+
 
 def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", _fold(text))
@@ -511,7 +515,7 @@ class _Page:
 def _score(cand: _Candidate, page: _Page) -> None:
     """Add up the evidence for ``cand`` being the headline; set its score, anchor and reasons."""
     units, stop, outlets = page.units, page.stop, page.outlets
-    same = {i for i, _ in cand.occurrences}
+    same = cand.repeats(units)
     kinds = Counter(kind for _, kind in cand.occurrences)
     text, n = cand.text, _length(cand.text)
     score, why = 0.0, []
@@ -623,7 +627,7 @@ def extract_text(body: str, *, path: str = "", boilerplate: Boilerplate | None =
     else:
         headline = clean(cand.text)
         anchor = cand.anchor
-        same = {i for i, _ in cand.occurrences}
+        same = cand.repeats(units)
         title_outlet = cand.outlet if any(k == "title" for _, k in cand.occurrences) else None
         evidence.append(f"headline: line {units[anchor].line} (score {cand.score}): " + "; ".join(cand.reasons))
     outlet = outlet_hint if title_outlet is None else find_outlet(texts, title_outlet=title_outlet)
