@@ -128,3 +128,58 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
         threshold=settings.threshold,
         notes=tuple(notes),
     )
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a story is what it is: every pair inside it and each member's nearest articles outside it."""
+
+    article: int  # index of the article asked about
+    members: tuple[int, ...]  # indices of its story's articles
+    inside: tuple[PairScore, ...]  # every pair of members, with each signal
+    outside: tuple[PairScore, ...]  # each member's ``nearest`` best-scoring non-members in the window
+    threshold: float
+    window_hours: float
+    notes: tuple[str, ...] = ()
+
+
+def explain(articles: Sequence[Article], article_id: str, settings: GroupingConfig, embedder: Embedder, *,
+            grouping: Grouping | None = None, nearest: int = 3) -> Explanation:
+    """Explain the story of the article ``article_id`` (pass the build's ``grouping`` to skip regrouping).
+
+    Scores are computed exactly (not only for candidate pairs) between the story's members and
+    every other groupable article inside the time window. Raises KeyError for an unknown id.
+    """
+    index = next((k for k, a in enumerate(articles) if a.id == article_id), None)
+    if index is None:
+        raise KeyError(article_id)
+    grouping = grouping or group_articles(articles, settings, embedder)
+    members = next(c for c in grouping.clusters if index in c)
+    sig = article_signals(articles, embedder)
+    n = len(articles)
+    member_set = set(members)
+    others = np.array([k for k in range(n) if k not in member_set and articles[k].groupable], dtype=np.int64)
+    ii = [np.full(len(others), m, dtype=np.int64) for m in members]
+    jj = [others for _ in members]
+    inner = [(a, b) for x, a in enumerate(members) for b in members[x + 1:]]
+    i = np.concatenate(ii + [np.array([a for a, _ in inner], dtype=np.int64)])
+    j = np.concatenate(jj + [np.array([b for _, b in inner], dtype=np.int64)])
+    keep = _allowed(sig, i, j, settings.window_hours) | np.isin(j, members)
+    i, j = i[keep], j[keep]
+    feats = pair_features(sig, i, j)
+    kind, body = pair_kinds(sig, i, j)
+    sp = ScoredPairs(i, j, score_pairs(feats, kind, body), feats)
+    is_inside = np.isin(j, members)
+    inside = tuple(_pair_score(articles, sig, sp, k, settings.threshold, True) for k in np.flatnonzero(is_inside))
+    outside: list[PairScore] = []
+    for m in members:
+        ks = np.flatnonzero(~is_inside & (i == m))
+        ks = ks[np.lexsort((j[ks], -sp.score[ks]))][:nearest]
+        outside.extend(_pair_score(articles, sig, sp, int(k), settings.threshold, False) for k in ks)
+    notes = []
+    if len({articles[m].translation_key for m in members if articles[m].translation_key}) == 1 and len(members) > 1:
+        notes.append("kept together by translationKey")
+    if not articles[index].groupable:
+        notes.append("story: false: never grouped")
+    return Explanation(index, tuple(members), inside, tuple(outside), settings.threshold, settings.window_hours,
+                       tuple(notes))

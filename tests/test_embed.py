@@ -1,0 +1,69 @@
+"""Embedder and its on-disk cache: shapes, normalisation, reuse, and survival of a broken cache."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from digest.cache import Cache
+from digest.embed import Embedder
+
+TEXTS = ["Russian missile strike on Kharkiv kills 12", "Une frappe russe sur Kharkiv fait 12 morts",
+         "Russian missile strike on Kharkiv kills 12"]
+
+
+@pytest.fixture(scope="module")
+def vectors(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cache")
+    emb = Embedder(folder)
+    return folder, emb.encode(TEXTS), emb
+
+
+def test_shape_dtype_and_norm(vectors):
+    _, v, emb = vectors
+    assert v.shape == (3, 512) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(v[0], v[2])
+    assert emb.encoded == 2  # duplicates are encoded once
+    assert float(v[0] @ v[1]) > 0.6
+    assert Embedder(None).encode([]).shape == (0, 512)
+
+
+def test_second_embedder_reads_the_cache_and_gets_identical_vectors(vectors):
+    folder, v, _ = vectors
+    again = Embedder(folder)
+    w = again.encode(list(reversed(TEXTS)))
+    assert again.encoded == 0 and again.cached == 2
+    assert np.array_equal(w, v[::-1])
+
+
+def test_deleted_or_corrupt_cache_is_rebuilt(vectors, tmp_path, caplog):
+    folder, v, _ = vectors
+    copy = tmp_path / "c"
+    shutil.copytree(folder, copy)
+    emb = Embedder(copy)
+    emb.encode(TEXTS[:1])
+    shutil.rmtree(copy)  # deleted while in use
+    assert np.array_equal(emb.encode(TEXTS[:1])[0], emb.encode(TEXTS[:1])[0])
+    (copy / "cache.sqlite3").write_bytes(b"not a database" * 50)
+    broken = Embedder(copy)
+    out = broken.encode(TEXTS[:2])
+    assert np.allclose(out, v[:2], atol=1e-3)
+    assert "rebuilt" in caplog.text
+    assert Embedder(copy).encode(TEXTS[:2]).shape == (2, 512)
+
+
+def test_cache_roundtrip_and_unusable_folder(tmp_path):
+    c = Cache(tmp_path / "x")
+    c.put_many("ns", {"a": b"1", "b": b"2"})
+    assert c.get_many("ns", ["a", "b", "z"]) == {"a": b"1", "b": b"2"}
+    assert c.get_many("other", ["a"]) == {}
+    c.close()
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    bad = Cache(blocker / "sub")
+    bad.put_many("ns", {"a": b"1"})  # warns, never raises
+    assert bad.get_many("ns", ["a"]) == {}
+    assert Cache(None).get_many("ns", ["a"]) == {}

@@ -1,0 +1,148 @@
+"""Grouping: small labelled cases written here, overrides, determinism, partition invariants."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from digest.config import GroupingConfig
+from digest.embed import Embedder
+from digest.group import explain, group_articles
+from digest.lexical import clean_title, features, outlet_segments
+from digest.models import Article
+
+T0 = datetime(2024, 3, 5, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder(None)  # the model loads once per test session; no disk cache
+
+
+def art(i: int, title: str, lang: str = "en", hours: float = 0.0, body: str = "", **kw) -> Article:
+    return Article(
+        id=f"a{i}", path=f"a{i}.md", format="md", title=title, lang=lang, date=T0 + timedelta(hours=hours),
+        slug=f"a{i}", paragraphs=tuple(p for p in body.split("\n\n") if p), **kw,
+    )
+
+
+NEWS = [
+    art(0, "Russian missile strike on Kharkiv kills 12 people", "en"),
+    art(1, "Une frappe de missiles russes sur Kharkiv fait 12 morts", "fr", 2),
+    art(2, "Real Madrid beat Barcelona 3-1 in the Clasico", "en", 1),
+    art(3, "Bayern Munich lose 2-0 at home to Borussia Dortmund", "en", 3),
+    art(4, "Central bank raises interest rates to 5.25%", "en", 4),
+    art(5, "Heavy floods in southern Brazil leave thousands homeless", "en", 5),
+]
+
+
+def labels(clusters, n):
+    out = [-1] * n
+    for c, members in enumerate(clusters):
+        for i in members:
+            assert out[i] == -1, "an article is in two clusters"
+            out[i] = c
+    assert -1 not in out, "an article is in no cluster"
+    return out
+
+
+def test_fr_en_versions_of_one_event_are_joined(embedder):
+    g = group_articles(NEWS, GroupingConfig(), embedder)
+    lab = labels(g.clusters, len(NEWS))
+    assert lab[0] == lab[1]
+    joined = [p for p in g.pairs if {p.a, p.b} == {"a0", "a1"}]
+    assert joined and joined[0].joined and joined[0].score >= g.threshold
+
+
+def test_same_topic_different_events_stay_apart(embedder):
+    g = group_articles(NEWS, GroupingConfig(), embedder)
+    lab = labels(g.clusters, len(NEWS))
+    assert lab[2] != lab[3]  # two football matches
+    assert len({lab[i] for i in (0, 2, 4, 5)}) == 4
+
+
+def test_every_article_in_exactly_one_cluster_in_canonical_order(embedder):
+    g = group_articles(NEWS, GroupingConfig(), embedder)
+    labels(g.clusters, len(NEWS))
+    assert all(list(c) == sorted(c) for c in g.clusters)
+    assert [c[0] for c in g.clusters] == sorted(c[0] for c in g.clusters)
+
+
+def test_deterministic_and_independent_of_input_order(embedder):
+    a = group_articles(NEWS, GroupingConfig(), embedder)
+    b = group_articles(NEWS, GroupingConfig(), embedder)
+    assert a == b
+    rev = list(reversed(NEWS))
+    c = group_articles(rev, GroupingConfig(), embedder)
+    as_ids = lambda g, arts: sorted(sorted(arts[i].id for i in cl) for cl in g.clusters)
+    assert as_ids(a, NEWS) == as_ids(c, rev)
+
+
+def test_translation_key_forces_one_story(embedder):
+    arts = [replace(NEWS[2], translation_key="k"), replace(NEWS[5], translation_key="k"), NEWS[4]]
+    lab = labels(group_articles(arts, GroupingConfig(), embedder).clusters, 3)
+    assert lab[0] == lab[1] != lab[2]
+
+
+def test_story_false_keeps_an_article_alone(embedder):
+    arts = [NEWS[0], replace(NEWS[1], groupable=False), replace(NEWS[0], id="a9", path="a9.md", groupable=False,
+                                                                translation_key="x")]
+    g = group_articles(arts, GroupingConfig(), embedder)
+    assert g.clusters == ((0,), (1,), (2,))
+
+
+def test_time_window_separates_trusted_dates_but_not_undated(embedder):
+    far = replace(NEWS[1], date=T0 + timedelta(days=10))
+    assert len(group_articles([NEWS[0], far], GroupingConfig(window_hours=48), embedder).clusters) == 2
+    undated = [replace(NEWS[0], date_origin="mtime"), replace(far, date_origin="mtime")]
+    assert len(group_articles(undated, GroupingConfig(window_hours=48), embedder).clusters) == 1
+
+
+def test_language_the_encoder_lacks_groups_through_names_and_numbers(embedder):
+    body_en = ("Eurozone inflation jumped to 3.1 percent in November from 2.6 percent in October, Eurostat said. "
+               "Germany recorded 3.3 percent, Spain 4.1 percent. The ECB kept its rate at 4 percent in Frankfurt.")
+    body_cs = ("Inflace v eurozóně vyskočila v listopadu na 3,1 procenta z 2,6 procenta v říjnu, uvedl Eurostat. "
+               "Německo zaznamenalo 3,3 procenta, Španělsko 4,1 procenta. ECB ve Frankfurtu ponechala sazbu na 4 procentech.")
+    other = "The Tokyo Olympics will go ahead without spectators, organisers said on Thursday after talks in 2021."
+    arts = [art(0, "Inflation in Europe jumps because of food prices", "en", body=body_en),
+            art(1, "Inflace v Evropě poskočila kvůli potravinám", "cs", body=body_cs),
+            art(2, "Olympics to be held without fans", "en", body=other)]
+    lab = labels(group_articles(arts, GroupingConfig(), embedder).clusters, 3)
+    assert lab[0] == lab[1] != lab[2]
+
+
+def test_empty_and_single(embedder):
+    assert group_articles([], GroupingConfig(), embedder).clusters == ()
+    assert group_articles(NEWS[:1], GroupingConfig(), embedder).clusters == ((0,),)
+
+
+def test_explain_lists_member_and_nearest_outside_pairs(embedder):
+    ex = explain(NEWS, "a0", GroupingConfig(), embedder)
+    assert {NEWS[i].id for i in ex.members} == {"a0", "a1"}
+    assert any({p.a, p.b} == {"a0", "a1"} and p.joined for p in ex.inside)
+    assert ex.outside and all(not p.joined for p in ex.outside)
+    assert ex.threshold == GroupingConfig().threshold
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Kharkiv", {"khark"}),
+        ("Харків", {"khark"}),
+        ("inflation 3,1 %", {"infla", "#31"}),
+        ("inflation 3.1%", {"infla", "#31"}),
+        ("2 600 people", {"#2600", "peopl"}),
+    ],
+)
+def test_features_fold_scripts_accents_and_numbers(text, expected):
+    assert features(text) == expected
+
+
+def test_outlet_names_are_removed_from_headlines():
+    titles = ["Team held at airport | WTOP", "Another story here | WTOP", "Sports News | Babies allowed in Tokyo village"]
+    heads, tails = outlet_segments(titles + ["Sports News | Something else happened"])
+    assert clean_title(titles[0], heads, tails) == "Team held at airport"
+    assert clean_title(titles[2], heads, tails) == "Babies allowed in Tokyo village"
+    assert clean_title("Short - Reuters", heads, tails) == "Short - Reuters"
