@@ -82,6 +82,8 @@ def _shown(value: Any, limit: int = 80) -> str:
     """A short repr of a front matter value for messages (YAML aliases can make huge structures)."""
     import reprlib
 
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
     r = reprlib.Repr()
     r.maxstring = r.maxother = limit
     r.maxlevel, r.maxlist, r.maxdict = 2, 4, 4
@@ -109,16 +111,23 @@ def _parse_date(value: Any, tz: ZoneInfo) -> datetime | None:
 
 
 def parse_front_matter(raw: dict[str, Any], path: str, tz: ZoneInfo, problems: list[Problem]) -> FrontMatter:
-    """Validate each key; a wrong type is reported (naming file and key) and the key inferred instead."""
+    """Validate each key; a wrong type is reported (naming file and key) and the key inferred instead.
+
+    Everything wrong with one file's front matter becomes one warning, so a bad file gets one message.
+    """
+    issues: list[str] = []
+    wrong: list[str] = []
 
     def bad(key: str, want: str) -> None:
-        problems.append(Problem(path, f"front matter key {key!r} {want} (got {_shown(raw[key])}); it is ignored"))
+        wrong.append(key)
+        issues.append(f"key {key!r} {want} (got {_shown(raw[key])})")
 
     values: dict[str, Any] = {}
-    for key in raw:
-        if key not in FRONT_MATTER_KEYS:
-            problems.append(Problem(path, f"unknown front matter key {_shown(key, 40)} is ignored "
-                                          f"(known: {', '.join(FRONT_MATTER_KEYS)})"))
+    unknown = [key for key in raw if key not in FRONT_MATTER_KEYS]
+    if unknown:
+        names = ", ".join(_shown(k, 40) for k in unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        issues.append(f"unknown key{'s' if len(unknown) > 1 else ''} {names} ignored (check the spelling; known keys: "
+                      f"{', '.join(FRONT_MATTER_KEYS)})")
     for key in ("title", "source", "author", "summary", "slug", "translationKey"):
         if key in raw and raw[key] is not None:
             text = _text_value(raw[key])
@@ -141,8 +150,8 @@ def parse_front_matter(raw: dict[str, Any], path: str, tz: ZoneInfo, problems: l
         else:
             values["date"] = parsed
             if parsed > datetime.now(timezone.utc) + timedelta(days=1):
-                problems.append(Problem(path, f"front matter date {parsed.isoformat()} is in the future: the article "
-                                              "is listed as the newest until then; fix the date or set draft: true"))
+                issues.append(f"date {parsed.isoformat()} is in the future: the article is listed as the newest "
+                              "until then; fix the date or set draft: true")
     if raw.get("lang") is not None:
         lang = raw["lang"].strip().lower().replace("_", "-") if isinstance(raw["lang"], str) else ""
         if _LANG.match(lang):
@@ -161,6 +170,12 @@ def parse_front_matter(raw: dict[str, Any], path: str, tz: ZoneInfo, problems: l
                 values[field_name] = raw[key]
             else:
                 bad(key, "must be true or false")
+    if wrong:
+        which = "it" if len(wrong) == 1 else "them"
+        issues.append(f"fix or remove {which}: until then {'it is' if len(wrong) == 1 else 'they are'} ignored "
+                      "(and inferred from the text where possible)")
+    if issues:
+        problems.append(Problem(path, "front matter: " + "; ".join(issues)))
     return FrontMatter(**values)
 
 

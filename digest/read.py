@@ -208,8 +208,10 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int]:
         raise ContentError(path, f"front matter is not valid YAML ({problem}); fix it or remove the --- block", line) from None
     except RecursionError:
         raise ContentError(path, "front matter is nested too deeply to be read: simplify it", 2) from None
-    except (ValueError, TypeError, OverflowError) as exc:  # e.g. date: 2024-13-45 (PyYAML raises ValueError)
-        raise ContentError(path, f"front matter has a value that cannot be read ({exc}): fix it "
+    except Exception as exc:  # noqa: BLE001 - PyYAML's constructors raise ValueError (date: 2024-13-45),
+        # AttributeError (date: 1911-01-01 00:00:00+00:09:21), TypeError, OverflowError: all are bad input here
+        reason = "a number too long to read" if "digits" in str(exc) else (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+        raise ContentError(path, f"front matter has a value that cannot be read ({reason}): fix it "
                                  "(dates are written 2024-05-31 or 2024-05-31T08:00:00+02:00)", 2) from None
     if data is None:
         data = {}
@@ -222,10 +224,16 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int]:
 # -- walking ------------------------------------------------------------------------------------------
 
 
+# In a file name: C0/C1 controls, line separators, and the bidi embeddings, overrides and isolates that
+# can make a name display as something else ("Trojan Source"). Zero-width joiners (emoji, Persian)
+# and the LRM/RLM marks are fine.
+_BAD_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def _display(rel: str) -> str:
     """A path safe to show: undecodable bytes and control characters made visible."""
     shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in shown)
+    return _BAD_NAME_CHARS.sub(lambda m: repr(m[0])[1:-1], shown)
 
 
 def _walk(content_dir: Path, problems: list[Problem] | None) -> Iterator[Path]:
@@ -285,8 +293,9 @@ def _relative_name(file: Path, content_dir: Path) -> str:
         rel.encode("utf-8")
     except UnicodeEncodeError:
         raise ContentError(_display(rel), "has a file name that is not valid UTF-8: rename it") from None
-    if any(not (ch.isprintable() or ch == " ") for ch in rel):
-        raise ContentError(_display(rel), "has control characters (such as a line break) in its name: rename it")
+    if _BAD_NAME_CHARS.search(rel):
+        raise ContentError(_display(rel), "has control characters (a line break, or an invisible text-direction "
+                                          "override that can disguise a name) in its name: rename it")
     return unicodedata.normalize("NFC", rel)
 
 

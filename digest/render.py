@@ -329,9 +329,11 @@ def stories_json(site: Site, url: Any) -> bytes:
         )
     doc = {"generated": site.generated.isoformat(), "stories": stories}
     text = json.dumps(doc, ensure_ascii=False, indent=2)
-    # "<", ">" and "&" only occur inside JSON strings: escaping them changes no value, and the
-    # file stays inert if a browser or a careless template ever treats it as HTML.
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    # "<", ">", "&" and the line separators U+2028/U+2029 only occur inside JSON strings: escaping
+    # them changes no value, and the file stays inert if a browser or a careless template ever treats
+    # it as HTML, or pastes it into a <script> (where older JavaScript ends a string at U+2028).
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
     return (text + "\n").encode("utf-8")
 
 

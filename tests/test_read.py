@@ -89,6 +89,7 @@ FRONT_MATTER_ERRORS = [
     ("unclosed flow list", "---\ntitle: A\ntags: [x, y\n---\nBody\n", "not valid YAML"),
     ("impossible date", "---\ntitle: A\ndate: 2024-02-30\n---\nBody\n", "cannot be read"),
     ("month 13", "---\ndate: 2024-13-45\n---\nBody\n", "cannot be read"),
+    ("offset with seconds (PyYAML AttributeError)", "---\ndate: !!timestamp '1911-01-01 00:00:00+00:09:21'\n---\nBody\n", "cannot be read"),
     ("nested too deep", "---\ntitle: " + "[" * 3000 + "]" * 3000 + "\n---\nBody\n", "nested too deeply"),
     ("python tag", "---\ntitle: !!python/object:os.system x\n---\nBody\n", "not valid YAML"),
     ("a list, not a mapping", "---\n- a\n- b\n---\nBody\n", "mapping"),
@@ -189,7 +190,8 @@ def test_unreadable_file_and_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert [(p.path, p.level, "permissions" in p.message) for p in problems] == [("sealed/", "error", True)]
 
 
-NAME_CASES = ["with space.txt", "accentué é.txt", "emoji 📰.txt", "عربي خبر.txt", "עברית.md", "日本語.txt"]
+NAME_CASES = ["with space.txt", "accentué é.txt", "emoji 📰.txt", "family 👨\u200d👩\u200d👧.txt", "عربي خبر.txt",
+              "עברית.md", "日本語.txt", "می\u200cخواهم.txt", "\u200fמרקר.md"]
 
 
 @pytest.mark.parametrize("name", NAME_CASES)
@@ -206,7 +208,14 @@ def test_undecodable_and_control_character_names_are_refused(tmp_path: Path) -> 
     items = list(read_content(tmp_path))
     errors = {i.path: i.message for i in items if isinstance(i, ContentError)}
     assert errors == {"bad\ufffd.txt": "has a file name that is not valid UTF-8: rename it",
-                      "line\\nbreak.txt": "has control characters (such as a line break) in its name: rename it"}
+                      "line\\nbreak.txt": "has control characters (a line break, or an invisible text-direction "
+                                            "override that can disguise a name) in its name: rename it"}
+
+
+def test_text_direction_override_in_a_name_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "invoice\u202etxt.exe.md").write_text("Headline\n\nBody.\n", encoding="utf-8")
+    [err] = list(read_content(tmp_path))
+    assert isinstance(err, ContentError) and err.path == "invoice\\u202etxt.exe.md" and "text-direction" in err.message
 
 
 def test_unicode_normalisation_of_names(tmp_path: Path) -> None:
