@@ -50,6 +50,8 @@ __all__ = ["Boilerplate", "extract_text", "learn_boilerplate"]
 LENGTH_LOW, LENGTH_HIGH = 70, 200  # jusText: shorter is "short", longer may be "good"
 STOP_LOW, STOP_HIGH = 0.30, 0.32  # jusText: function-word density of prose
 MAX_HEADLINE_WORDS = 30
+MAX_RELATED = 400  # candidates looked for inside other lines (repeats in breadcrumbs, leads, rewordings)
+MAX_SCAN = 3000  # paragraphs searched for the headline: it is never deeper in a page (and time stays linear)
 _SENTENCE_END = (".", "!", "?", "…", '"', "»", "”", ")", "。", "！", "？")
 _BYLINE = re.compile(  # "By Jane Doe", "von Marcus Bensmann", "Author: …"; not "By the end of the year, …"
     r"^(?i:(?:posted |written |geschrieben |veröffentlicht .{0,30})?(?:by|von|par|por|di|door))\s*:?\s+[^\W\d_a-zß-ÿ]"
@@ -272,7 +274,7 @@ class _Candidate:
     anchor: int = 0
     reasons: tuple[str, ...] = ()
 
-    def repeats(self, units: list[Unit]) -> set[int]:
+    def repeats(self) -> set[int]:
         """Lines that repeat the headline (left out of the body); a lead, a mention or a rewording is body text."""
         return {i for i, kind in self.occurrences if kind in ("line", "title", "crumb")}
 
@@ -291,7 +293,7 @@ def _titles(units: list[Unit], boilerplate: Boilerplate | None) -> dict[int, tup
               and (sp := split_title(u.text))}
     suffixes = Counter(normalise(sp[1]) for sp in splits.values())
     keys = {u.key for u in units}
-    names = _squash(" ".join(u.text for u in units if "©" in u.text or "." in u.text and u.nwords <= 6))
+    names = _squash(" ".join(u.text for u in units if "©" in u.text or ("." in u.text and u.nwords <= 6)))
 
     def confirmed(suffix: str) -> bool:
         key = normalise(suffix)
@@ -361,6 +363,7 @@ def _candidates(units: list[Unit], stop: frozenset[str], boilerplate: Boilerplat
             cand.text = text
         return cand
 
+    units = units[:MAX_SCAN]
     titles = _titles(units, boilerplate)
     for u in units:
         if u.chrome not in (None, "recurring") or u.meta or not 1 <= u.nwords <= MAX_HEADLINE_WORDS:
@@ -375,9 +378,12 @@ def _candidates(units: list[Unit], stop: frozenset[str], boilerplate: Boilerplat
             add(crumb[-1], u.index, "crumb")
         else:
             add(u.text, u.index, "line")
-    keys = [k for k in cands if len(k) >= 12 and k.count(" ") >= 2]
+    # only headline-like candidates are looked for inside other lines (sentences are not), and at most
+    # MAX_RELATED of them, so that a huge page stays fast
+    keys = [k for k, c in cands.items() if len(k) >= 12 and k.count(" ") >= 2
+            and not (c.text.endswith(".") and _length(c.text) >= 8)][:MAX_RELATED]
     standalone = Counter(u.key for u in units)
-    _add_variants(units, cands, stop)
+    _add_variants(units, [cands[k] for k in keys], stop)
     for u in units:
         if u.chrome not in (None, "recurring"):
             continue
@@ -393,10 +399,10 @@ def _candidates(units: list[Unit], stop: frozenset[str], boilerplate: Boilerplat
     return cands
 
 
-def _add_variants(units: list[Unit], cands: dict[str, _Candidate], stop: frozenset[str]) -> None:
+def _add_variants(units: list[Unit], cands: list[_Candidate], stop: frozenset[str]) -> None:
     """Record lines that restate a candidate in nearly the same words (h1 and og:title often differ a little)."""
     stems = {u.index: _stems(u.text, stop) for u in units if u.chrome is None and 3 <= u.nwords <= MAX_HEADLINE_WORDS}
-    for cand in cands.values():
+    for cand in cands:
         mine = _stems(cand.text, stop)
         if len(mine) < 4:
             continue
@@ -497,7 +503,13 @@ class _Page:
 
     def lead(self, anchor: int) -> str:
         """The first two prose paragraphs after ``anchor``, folded."""
-        return _fold(" ".join([u.text for u in self.units[anchor + 1:] if u.prose][:2])[:1200])
+        first: list[str] = []
+        for u in self.units[anchor + 1:]:
+            if u.prose:
+                first.append(u.text)
+                if len(first) == 2:
+                    break
+        return _fold(" ".join(first)[:1200])
 
     def follow(self, anchor: int) -> str:
         if anchor not in self.following:
@@ -515,7 +527,7 @@ class _Page:
 def _score(cand: _Candidate, page: _Page) -> None:
     """Add up the evidence for ``cand`` being the headline; set its score, anchor and reasons."""
     units, stop, outlets = page.units, page.stop, page.outlets
-    same = cand.repeats(units)
+    same = cand.repeats()
     kinds = Counter(kind for _, kind in cand.occurrences)
     text, n = cand.text, _length(cand.text)
     score, why = 0.0, []
@@ -627,7 +639,7 @@ def extract_text(body: str, *, path: str = "", boilerplate: Boilerplate | None =
     else:
         headline = clean(cand.text)
         anchor = cand.anchor
-        same = cand.repeats(units)
+        same = cand.repeats()
         title_outlet = cand.outlet if any(k == "title" for _, k in cand.occurrences) else None
         evidence.append(f"headline: line {units[anchor].line} (score {cand.score}): " + "; ".join(cand.reasons))
     outlet = outlet_hint if title_outlet is None else find_outlet(texts, title_outlet=title_outlet)
