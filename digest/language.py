@@ -5,8 +5,13 @@ py3langid's model knows 140 labels, among them regional, historical and construc
 headlines from the major languages. By default we fold varieties into their ISO 639-1 macro
 language (Egyptian and Moroccan Arabic → ar, Cantonese and Wu → zh, Nynorsk → no) and leave out
 labels that a news digest does not carry; a site that knows its languages can narrow the choice
-further with ``languages=``. Measured on 4,250 OG2021 headlines (one line each, 9 languages):
-96.6 % with the full label set, 98.6 % with this default.
+further with ``languages=``. Measured on the shared evaluation data: 4,250 OG2021 headlines (one
+line each, 9 languages) 96.6 % with the full label set, 98.5 % with this default; 2,447 WMT
+headlines 95.6 %, their full texts 100 %. Short texts are the weak spot, hence ``fallback``.
+
+Alternatives considered: lingua-language-detector is more accurate on single short lines but
+ships ~100 MB of models and is slower; py3langid (already a dependency) with the label set above
+is enough once a headline comes with its body.
 """
 
 from __future__ import annotations
