@@ -9,9 +9,8 @@ further with ``languages=``. Measured on the shared evaluation data: 4,250 OG202
 line each, 9 languages) 96.6 % with the full label set, 98.5 % with this default; 2,447 WMT
 headlines 95.6 %, their full texts 100 %. Short texts are the weak spot, hence ``fallback``.
 
-Alternatives considered: lingua-language-detector is more accurate on single short lines but
-ships ~100 MB of models and is slower; py3langid (already a dependency) with the label set above
-is enough once a headline comes with its body.
+Not adopted (not measured here): lingua-language-detector, built for short text. py3langid, already
+a dependency, with the label set above is enough once a headline comes with its body.
 """
 
 from __future__ import annotations
