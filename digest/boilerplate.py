@@ -110,11 +110,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("skip-link", r"^(?:skip to (?:main )?content|skip navigation|jump to (?:navigation|content).*"
          r"|zum inhalt(?: springen)?|zur navigation|direkt zum inhalt|navigation überspringen"
          r"|aller au contenu(?: principal)?|passer au contenu|ir al contenido|vai al contenuto)\W*$"),
-        ("cookie-notice", r"\b(?:we use cookies|this (?:web)?site uses cookies|uses cookies to|accept (?:all )?cookies"
-         r"|cookie (?:settings|policy|preferences)|wir verwenden cookies|(?:diese )?(?:web)?seite (?:benutzt|verwendet) cookies"
-         r"|website benutzt cookies|cookie-einstellungen|nous utilisons des cookies|ce site utilise des cookies"
-         r"|utilizamos cookies|este sitio (?:web )?utiliza cookies|utilizziamo (?:i )?cookie|questo sito utilizza (?:i )?cookie"
-         r"|by continuing to (?:use|browse))"),
+        ("cookie-notice", r"\b(?:we use cookies|(?:this|our) (?:web)?site uses cookies|wir verwenden cookies"
+         r"|(?:diese )?(?:web)?(?:seite|site) (?:benutzt|verwendet|nutzt) cookies|nous utilisons des cookies"
+         r"|ce site utilise des cookies|utilizamos cookies|este sitio (?:web )?utiliza cookies|utilizziamo (?:i )?cookie"
+         r"|questo sito utilizza (?:i )?cookie|by continuing to (?:use|browse) (?:this|the|our) (?:web)?site)"
+         r"|^(?=(?:\S+\s+){0,7}\S+$).*\b(?:accept (?:all )?cookies|cookie[- ](?:settings|policy|preferences|einstellungen"
+         r"|richtlinie|hinweis)|(?:paramètres|gestion) des cookies|politique (?:de|relative aux) cookies)"),
         ("newsletter", r"^(?=.{0,160}$)(?=.*\b(?:newsletter|infolettre)s?\b)"
          r"(?=.*\b(?:subscri\w*|sign(?:ing)? up|abonn\w*|inscri\w*|suscr\w*|iscri\w*|anmeld\w*|bestell\w*|registr\w*))"),
         ("share-buttons", r"^(?:(?:share|sharetweet|tweet|teilen|partager|compartir|condividi|compartilhar|delen"
@@ -123,7 +124,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"|click to .{1,40}\(opens in new window\)|share this(?: article| story| page)?|weiterempfehlen|artikel empfehlen)[\s,;:|/·•!\-]*)+$"),
         ("advertising", r"^(?:advertisement|anzeige|werbung|publicité|publicidad|pubblicità|publicidade"
          r"|sponsored|gesponsert|onlinewerbung)\W*$"),
-        ("rights-notice", r"\b(?:all rights reserved|alle rechte vorbehalten|tous droits réservés"
+        ("rights-notice", r"^(?=.{0,200}$).*\b(?:all rights reserved|alle rechte vorbehalten|tous droits réservés"
          r"|todos los derechos reservados|tutti i diritti riservati)\b"),
         ("comments-count", r"^\d+\s+(?:comments?|kommentare?|commentaires?|comentarios?|commenti|reactions?)\W*$"),
         ("ui-control", r"^(?:back to top|nach oben|haut de page|volver arriba|torna su|menu|menü|search|suche"

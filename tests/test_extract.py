@@ -199,6 +199,9 @@ CHROME_LINES = [
     ("Nous utilisons des cookies pour améliorer votre expérience.", "cookie-notice"),
     ("Utilizamos cookies propias y de terceros.", "cookie-notice"),
     ("Questo sito utilizza cookie tecnici.", "cookie-notice"),
+    ("Cookie settings", "cookie-notice"),
+    ("Diese Website benutzt Cookies. Wenn du die Website weiter nutzt, gehen wir von deinem Einverständnis aus.",
+     "cookie-notice"),
     ("Email ThisBlogThis!Share to TwitterShare to FacebookShare to Pinterest", "share-buttons"),
     ("facebooktwitterflipboardwhatsapp", "share-buttons"),
     ("Click to share on Reddit (Opens in new window)", "share-buttons"),
@@ -223,6 +226,9 @@ def test_boilerplate_patterns(line: str, why: str) -> None:
     [
         P1,
         "Google said it would phase out third-party cookies in its Chrome browser by the end of the year.",
+        "Facebook uses cookies to follow users across the web, and its cookie policy was changed in March.",
+        "The regulator said that all rights reserved by the old contract would pass to the new owner of the harbour, "
+        "which has not yet been named, and that the council would be told before the end of the month.",
         "Related to this, the council also approved a new budget for the northern districts.",
         "Readers also wrote to us about the bridge.",
         "Teilen ist eine Tugend, sagte der Bürgermeister am Dienstag.",
