@@ -4,6 +4,15 @@ Pure: reads the theme, writes nothing (``digest/write.py`` is the only writer). 
 the same context: ``lang``/``dir`` of the page, ``t`` (theme strings in that language),
 ``edition`` (the edition its navigation belongs to), ``switch`` (the same page in every other
 edition), ``canonical_url`` and ``alternates`` (hreflang versions of this page, x-default last).
+
+Incremental rendering: :meth:`Renderer.jobs` lists every output file as a :class:`Page` with a
+``key``, a fingerprint of everything its bytes depend on (the site-wide values below, and the
+page's own stories and articles), so a rebuild re-renders only pages whose key changed.
+Site-wide values: the configuration, the theme's files, this code, the editions, the days,
+``generated`` and the number of articles. A template that reads anything else from ``site``
+(say ``site.stories``) is detected while rendering (``site`` is a recording proxy) and then every
+page counts as depending on everything. Pages that summarise the whole site (archives, feeds,
+``stories.json``, ``sitemap.xml``) have no key and are always rendered.
 """
 
 from __future__ import annotations
@@ -11,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+import pickle
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,7 +37,7 @@ from .feeds import atom_feed, first_seen, last_updated, lead
 from .i18n import Strings, format_day, format_month, format_when, language_name, text_direction
 from .models import Article, Site, Story
 from .sitemap import alternate_groups, robots_txt, sitemap_xml
-from .theme import static_files, template_loader
+from .theme import i18n_dirs, static_files, template_dirs, template_loader
 from .urls import (
     Urls,
     archive_path,
@@ -39,7 +50,7 @@ from .urls import (
     story_path,
 )
 
-__all__ = ["Renderer", "Version", "article_path", "day_path", "render_site", "stories_json", "story_path"]
+__all__ = ["Page", "Renderer", "Version", "article_path", "day_path", "render_site", "stories_json", "story_path"]
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +113,59 @@ def versions_of(story: Story, shown: Article) -> tuple[Version, ...]:
     )
 
 
-class Renderer:
-    """Holds the Jinja2 environment, URLs and asset map for one build; ``pages()`` yields every output file."""
+RENDER_MODULES = ("digest.render", "digest.feeds", "digest.sitemap", "digest.urls", "digest.i18n", "digest.theme",
+                  "digest.models", "digest.fingerprint")
+RENDER_PACKAGES = ("jinja2", "markupsafe", "markdown-it-py", "babel")
+#: What templates may read from ``site`` without making every page depend on everything.
+SITE_WIDE = frozenset({"languages", "default_language", "generated", "days"})
 
-    def __init__(self, site: Site, cfg: SiteConfig) -> None:
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: ``make()`` renders its bytes; ``key`` fingerprints its inputs (None: always render)."""
+
+    out: str
+    key: str | None
+    make: Callable[[], bytes]
+
+
+class _Count:
+    """``site.articles`` as templates see it: its length is a site-wide value; anything more is recorded."""
+
+    def __init__(self, items: tuple[Any, ...], seen: set[str]) -> None:
+        self._items, self._seen = items, seen
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._seen.add("articles[]")
+        return iter(self._items)
+
+    def __getitem__(self, index: Any) -> Any:
+        self._seen.add("articles[]")
+        return self._items[index]
+
+
+class _SiteView:
+    """The ``site`` global of templates: records which parts of the site a template reads."""
+
+    def __init__(self, site: Site, seen: set[str]) -> None:
+        self._site, self._seen = site, seen
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "articles":
+            return _Count(self._site.articles, self._seen)
+        self._seen.add(name)
+        return getattr(self._site, name)
+
+
+class Renderer:
+    """Holds the Jinja2 environment, URLs and asset map for one build; ``jobs()`` lists every output file."""
+
+    def __init__(self, site: Site, cfg: SiteConfig, *, article_keys: Mapping[str, str] | None = None) -> None:
+        from .fingerprint import article_keys_for, code_fingerprint, digest_of, files_fingerprint
+
         self.site = site
         self.cfg = cfg
         self.urls = Urls(cfg.base_url)
@@ -128,12 +188,22 @@ class Renderer:
             self.by_day.setdefault(story.day, []).append(story)
         self.indexable: list[tuple[str, datetime | None]] = []  # pages for sitemap.xml, in output order
         self._strings: dict[str, Strings] = {}
+        self._names: dict[str, str] = {}
+        self.site_reads: set[str] = set()  # what templates read from ``site`` (see SITE_WIDE)
+        self.article_keys = article_keys_for(site.articles, article_keys)
+        self._story_keys: dict[str, str] = {}
+        self.site_key = digest_of(
+            code_fingerprint(RENDER_MODULES, RENDER_PACKAGES), repr(cfg), sorted(self.assets),
+            files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg)]), site.languages, site.default_language,
+            self.default, site.days, len(site.articles), site.generated.isoformat(),
+        )
+        self._digest = digest_of
         self.env.globals.update(
-            site=site,
+            site=_SiteView(site, self.site_reads),
             cfg=cfg,
             url=self.url,
             asset=self.asset_url,
-            language_name=language_name,
+            language_name=self.language_name,
             text_direction=text_direction,
             article_url=lambda a: self.url(article_path(a)),
             story_url=lambda s: self.url(story_path(s)),
@@ -152,10 +222,22 @@ class Renderer:
             versions_of=versions_of,
         )
 
+    @property
+    def reads_whole_site(self) -> bool:
+        """True once a template has read more of ``site`` than its site-wide values (keys then cannot be trusted)."""
+        return bool(self.site_reads - SITE_WIDE)
+
     # -- URLs and assets -------------------------------------------------------------------------
     def url(self, path: str = "") -> str:
         """Site-absolute URL path that honours the ``base_url`` sub-path."""
         return self.urls.path(path)
+
+    def language_name(self, lang: str) -> str:
+        """:func:`digest.i18n.language_name`, remembered (Babel takes ~0.1 ms per call, four per page)."""
+        name = self._names.get(lang)
+        if name is None:
+            name = self._names[lang] = language_name(lang)
+        return name
 
     def _hash_assets(self) -> dict[str, tuple[str, bytes]]:
         assets: dict[str, tuple[str, bytes]] = {}
@@ -179,30 +261,43 @@ class Renderer:
 
     def switch(self, current: str, target: Callable[[str], str]) -> list[Switch]:
         """The language switcher: ``target(edition)`` is the path of this page in that edition."""
-        return [Switch(lg, language_name(lg), self.url(target(lg)), lg == current) for lg in self.site.languages]
+        return [Switch(lg, self.language_name(lg), self.url(target(lg)), lg == current) for lg in self.site.languages]
 
-    def _page(self, template: str, lang: str, path: str, *, switch: list[Switch], index: bool = True,
-              lastmod: datetime | None = None, **ctx: Any) -> tuple[str, bytes]:
-        """Render one HTML page served at ``path``; returns (output file, bytes)."""
+    def story_key(self, story: Story) -> str:
+        from .fingerprint import story_fingerprint
+
+        key = self._story_keys.get(story.id)
+        if key is None:
+            key = self._story_keys[story.id] = story_fingerprint(story, self.article_keys)
+        return key
+
+    def _page(self, template: str, lang: str, path: str, *, switch: Callable[[], list[Switch]], key: tuple | None,
+              index: bool = True, lastmod: datetime | None = None, **ctx: Any) -> Page:
+        """One HTML page served at ``path``; listed for sitemap.xml now, rendered when ``make()`` is called."""
         if index:
             self.indexable.append((path, lastmod))
-        try:
-            html = self.env.get_template(template).render(
-                lang=lang,
-                dir=text_direction(lang),
-                t=self.strings(lang),
-                edition=lang if lang in self.site.languages else self.default,
-                page_path=path,
-                canonical_url=self.urls.absolute(path),
-                alternates=[(hl, self.urls.absolute(p)) for hl, p in self.alternates.get(path, ())],
-                switch=switch,
-                noindex=not index,
-                **ctx,
-            )
-        except TemplateError as exc:
-            where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
-            raise ThemeError(f"template {getattr(exc, 'name', None) or template}{where}: {exc}") from exc
-        return output_file(path), html.encode("utf-8")
+
+        def make() -> bytes:
+            try:
+                html = self.env.get_template(template).render(
+                    lang=lang,
+                    dir=text_direction(lang),
+                    t=self.strings(lang),
+                    edition=lang if lang in self.site.languages else self.default,
+                    page_path=path,
+                    canonical_url=self.urls.absolute(path),
+                    alternates=[(hl, self.urls.absolute(p)) for hl, p in self.alternates.get(path, ())],
+                    switch=switch(),
+                    noindex=not index,
+                    **ctx,
+                )
+            except TemplateError as exc:
+                where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+                raise ThemeError(f"template {getattr(exc, 'name', None) or template}{where}: {exc}") from exc
+            return html.encode("utf-8")
+
+        page_key = None if key is None else self._digest(self.site_key, template, lang, path, index, lastmod, *key)
+        return Page(output_file(path), page_key, make)
 
     # -- editions --------------------------------------------------------------------------------
     def edition_stories(self, lang: str, day: date) -> list[tuple[Story, Article]]:
@@ -213,15 +308,17 @@ class Renderer:
     def day_updated(self, day: date) -> datetime | None:
         return max((last_updated(s) for s in self.by_day.get(day, [])), default=None)
 
-    def digest_page(self, lang: str, day: date | None, path: str, *, latest: bool) -> tuple[str, bytes]:
+    def digest_page(self, lang: str, day: date | None, path: str, *, latest: bool) -> Page:
         days = self.site.days
         i = days.index(day) if day is not None else 0
         target: Callable[[str], str] = edition_path if latest else (lambda lg: day_path(lg, day))
+        stories = tuple(self.story_key(s) for s in self.by_day.get(day, [])) if day is not None else ()
         return self._page(
             "digest.html",
             lang,
             path,
-            switch=self.switch(lang, target),
+            switch=lambda: self.switch(lang, target),
+            key=("digest", day, latest, stories),
             lastmod=self.day_updated(day) if day else None,
             day=day,
             items=self.edition_stories(lang, day) if day else [],
@@ -230,7 +327,7 @@ class Renderer:
             older=days[i + 1] if day is not None and i + 1 < len(days) else None,
         )
 
-    def archive_page(self, lang: str) -> tuple[str, bytes]:
+    def archive_page(self, lang: str) -> Page:
         months: dict[tuple[int, int], list[tuple[date, int, list[Article]]]] = {}
         for day in self.site.days:
             items = self.edition_stories(lang, day)
@@ -240,20 +337,23 @@ class Renderer:
             "archive.html",
             lang,
             archive_path(lang),
-            switch=self.switch(lang, archive_path),
+            switch=lambda: self.switch(lang, archive_path),
+            key=None,
             lastmod=newest,
             months=[(date(y, m, 1), days) for (y, m), days in months.items()],
         )
 
-    def edition_pages(self, lang: str) -> Iterator[tuple[str, bytes]]:
+    def edition_pages(self, lang: str) -> Iterator[Page]:
         days = self.site.days
         yield self.digest_page(lang, days[0] if days else None, edition_path(lang), latest=True)
         for day in days:
             yield self.digest_page(lang, day, day_path(lang, day), latest=False)
         yield self.archive_page(lang)
         feed_items = [item for day in days for item in self.edition_stories(lang, day)]
-        yield feed_path(lang), atom_feed(self.site, self.cfg, lang, feed_items, self.urls, self.strings(lang))
-        yield self._page("404.html", lang, not_found_path(lang), switch=self.switch(lang, edition_path), index=False)
+        yield Page(feed_path(lang), None,
+                   lambda: atom_feed(self.site, self.cfg, lang, feed_items, self.urls, self.strings(lang)))
+        yield self._page("404.html", lang, not_found_path(lang), switch=lambda: self.switch(lang, edition_path),
+                         key=("404",), index=False)
 
     # -- stories and articles --------------------------------------------------------------------
     def version_switch(self, story: Story, current: Article, here: str) -> list[Switch]:
@@ -266,38 +366,46 @@ class Renderer:
 
         return self.switch(current.lang, target)
 
-    def story_pages(self, story: Story) -> Iterator[tuple[str, bytes]]:
+    def story_pages(self, story: Story) -> Iterator[Page]:
         shown = story.canonical
+        key = ("story", self.story_key(story))
         yield self._page(
             "story.html", shown.lang, story_path(story),
-            switch=self.version_switch(story, shown, story_path(story)),
-            lastmod=last_updated(story), story=story, shown=shown,
+            switch=lambda: self.version_switch(story, shown, story_path(story)),
+            key=key, lastmod=last_updated(story), story=story, shown=shown,
         )
         for article in story.articles:
             yield self._page(
                 "article.html", article.lang, article_path(article),
-                switch=self.version_switch(story, article, article_path(article)),
-                lastmod=article.date, story=story, article=article,
+                switch=lambda article=article: self.version_switch(story, article, article_path(article)),
+                key=(*key, article.id), lastmod=article.date, story=story, article=article,
             )
 
     # -- everything ------------------------------------------------------------------------------
-    def pages(self) -> Iterable[tuple[str, bytes]]:
+    def jobs(self) -> Iterator[Page]:
+        """Every output file in output order. Sitemap entries are gathered as the jobs are listed."""
         site = self.site
         for _rel, (hashed, data) in sorted(self.assets.items()):
-            yield hashed, data
+            yield Page(hashed, None, lambda data=data: data)
         for lang in site.languages:
             yield from self.edition_pages(lang)
         yield self.digest_page(self.default, site.days[0] if site.days else None, "", latest=True)
         for story in site.stories:
             yield from self.story_pages(story)
-        yield self._page("404.html", self.default, not_found_path(), switch=self.switch(self.default, edition_path), index=False)
-        yield "api/stories.json", stories_json(site, self.url)
+        yield self._page("404.html", self.default, not_found_path(), switch=lambda: self.switch(self.default, edition_path),
+                         key=("404",), index=False)
+        yield Page("api/stories.json", None, lambda: stories_json(site, self.url))
         if self.urls.has_host:
-            yield "sitemap.xml", sitemap_xml(self.indexable, self.alternates, self.urls)
+            yield Page("sitemap.xml", None, lambda: sitemap_xml(self.indexable, self.alternates, self.urls))
         else:
             log.info("base_url %r has no scheme and host: no sitemap.xml, and feed links are root-relative "
                      "(set base_url to the full address, e.g. https://example.org%s)", self.cfg.base_url, self.prefix)
-        yield "robots.txt", robots_txt(self.urls)
+        yield Page("robots.txt", None, lambda: robots_txt(self.urls))
+
+    def pages(self) -> Iterable[tuple[str, bytes]]:
+        """(output file, bytes) of every page, rendered now."""
+        for page in self.jobs():
+            yield page.out, page.make()
 
 
 def stories_json(site: Site, url: Any) -> bytes:

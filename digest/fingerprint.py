@@ -1,0 +1,86 @@
+"""Fingerprints for incremental builds: of code, of a theme's files, of articles and stories.
+
+A fingerprint is a short hex digest that changes whenever what it stands for could change an
+output byte. They are compared, never parsed; when in doubt a fingerprint covers more than
+needed (a needless re-render costs time, a missed one would publish a stale page).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import pickle
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from .models import Article, Story
+
+
+def digest_of(*parts: object) -> str:
+    """A stable digest of plain values (str, bytes, numbers, tuples of them; anything else by repr)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()[:32]
+
+
+@lru_cache(maxsize=32)
+def code_fingerprint(modules: tuple[str, ...], packages: tuple[str, ...] = ()) -> str:
+    """Source bytes of our ``modules`` (by import name) and the installed versions of ``packages``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts: list[object] = [sys.version_info[:2]]
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        try:
+            parts.append((name, Path(origin).read_bytes() if origin else b""))
+        except OSError:
+            parts.append((name, None))
+    for pkg in packages:
+        try:
+            parts.append((pkg, version(pkg)))
+        except PackageNotFoundError:
+            parts.append((pkg, None))
+    return digest_of(*parts)
+
+
+def files_fingerprint(folders: Iterable[Path]) -> str:
+    """Every file below ``folders`` (path, size, modification time): a theme or i18n edit changes it."""
+    parts: list[object] = []
+    for folder in folders:
+        if not folder.is_dir():
+            parts.append((str(folder), None))
+            continue
+        for file in sorted(folder.rglob("*")):
+            try:
+                st = file.stat()
+            except OSError:
+                continue
+            if file.is_file():
+                parts.append((str(file), st.st_size, st.st_mtime_ns))
+    return digest_of(*parts)
+
+
+def article_fingerprint(article: Article) -> str:
+    """Every field of the article (its pickle is deterministic: frozen dataclass of plain values)."""
+    return hashlib.sha256(pickle.dumps(article, protocol=5)).hexdigest()[:32]
+
+
+def story_fingerprint(story: Story, article_keys: Mapping[str, str]) -> str:
+    """A story's own fields and the fingerprints of its articles, in order."""
+    return digest_of(story.id, story.day.isoformat(), story.score, story.score_parts, story.canonical.id,
+                     tuple(article_keys[a.id] for a in story.articles), story.pairs)
+
+
+def article_keys_for(articles: Sequence[Article], known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Article id → fingerprint, reusing ``known`` ones (computed when the article was parsed)."""
+    out: dict[str, str] = {}
+    for a in articles:
+        key = known.get(a.id) if known else None
+        out[a.id] = key or article_fingerprint(a)
+    return out
