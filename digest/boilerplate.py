@@ -19,7 +19,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -272,13 +272,6 @@ def _twins(long_lines: list[set[str]], where: dict[str, list[int]]) -> dict[int,
             twins[a].add(b)
             twins[b].add(a)
     return twins
-
-
-def recurring(lines: Iterable[str], boilerplate: Boilerplate | None) -> set[int]:
-    """Indices of ``lines`` that ``boilerplate`` learned as recurring chrome."""
-    if boilerplate is None or not boilerplate.lines:
-        return set()
-    return {i for i, line in enumerate(lines) if normalise(line) in boilerplate.lines}
 
 
 # --- outlet names carried by chrome: title suffixes, copyright lines, domains ------------------------------

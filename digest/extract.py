@@ -52,6 +52,7 @@ STOP_LOW, STOP_HIGH = 0.30, 0.32  # jusText: function-word density of prose
 MAX_HEADLINE_WORDS = 30
 MAX_RELATED = 400  # candidates looked for inside other lines (repeats in breadcrumbs, leads, rewordings)
 MAX_SCAN = 3000  # paragraphs searched for the headline: it is never deeper in a page (and time stays linear)
+_ATX_HEADING = re.compile(r"^#{1,6}\s+")
 _SENTENCE_END = (".", "!", "?", "…", '"', "»", "”", ")", "。", "！", "？")
 _BYLINE = re.compile(  # "By Jane Doe", "von Marcus Bensmann", "Author: …"; not "By the end of the year, …"
     r"^(?i:(?:posted |written |geschrieben |veröffentlicht .{0,30})?(?:by|von|par|por|di|door))\s*:?\s+[^\W\d_a-zß-ÿ]"
@@ -354,6 +355,7 @@ def _candidates(units: list[Unit], stop: frozenset[str], boilerplate: Boilerplat
     cands: dict[str, _Candidate] = {}
 
     def add(text: str, index: int, kind: str) -> _Candidate | None:
+        text = _ATX_HEADING.sub("", text)  # extraction is also asked for Markdown without a title
         key = normalise(text)
         if not key:
             return None

@@ -157,6 +157,12 @@ def test_page_title_at_the_foot_keeps_the_body() -> None:
     assert extracted.source == "Harbour Times"
 
 
+def test_markdown_heading_marks_are_not_part_of_the_headline() -> None:
+    assert extract_text(page("# Harbour bridge to close for six months", *BODY)).headline == (
+        "Harbour bridge to close for six months"
+    )
+
+
 def test_date_next_to_the_headline() -> None:
     extracted = extract_text(page(*NAV, "Harbour bridge to close for six months", "Friday, March 15, 2024", *BODY))
     assert extracted.date == dt.date(2024, 3, 15)
