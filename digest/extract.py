@@ -110,6 +110,11 @@ def _is_prose(text: str, klass: str) -> bool:
     return klass == "good" or (len(words(text)) >= 12 and text.endswith(_SENTENCE_END))
 
 
+def _is_sentence(text: str) -> bool:
+    """A whole sentence of five words or more ("It was unclear Thursday whether an award would be given.")."""
+    return text[:1].isupper() and text.endswith(_SENTENCE_END) and len(words(text)) >= 5
+
+
 def _split_units(body: str) -> list[tuple[int, str]]:
     """Paragraphs with their starting line. Blank lines separate; hard-wrapped lines of prose are joined."""
     out: list[tuple[int, str]] = []
@@ -203,7 +208,7 @@ def _units(body: str, lang: str | None, boilerplate: Boilerplate | None) -> list
     # recurring lines are chrome, unless they are prose: wire copy recurs across outlets
     before = [_classify(t, lang) if c is None else "bad" for t, c in zip(texts, base)]
     before = [b if c != "recurring" or _is_prose(t, b) else "bad" for t, c, b in zip(texts, base, before)]
-    classes = _in_context(before, [len(words(t)) >= 5 and t.endswith(_SENTENCE_END) and t[:1].isupper() for t in texts])
+    classes = _in_context(before, [_is_sentence(t) for t in texts])
     metas = [_meta(text, lang) for text in texts]
     _mark_authors(texts, metas)
     units = []
@@ -421,7 +426,7 @@ def _follow_steps(units: list[Unit], i: int, same: set[int]) -> int | None:
     for u in units[i + 1:]:
         if u.prose and u.index not in same:
             return steps
-        if u.meta or u.chrome or u.index in same or not u.nwords:
+        if u.meta or u.chrome or u.index in same or u.nwords <= 1:  # one word: a label or button, not content
             continue
         steps += 1
         if steps > 6:
@@ -464,6 +469,8 @@ def _local(page: _Page, anchor: int, same: set[int], n: int) -> tuple[float, lis
             if not (u.meta or u.chrome or u.index in same or not u.nwords or (u.nwords >= 4 and repeated[u.key] >= 3))]
     if prev and prev[-1].prose and follow > 0:
         note(-2.0, "prose right before and after it (a crosshead inside the body)")
+    elif prev and _is_sentence(prev[-1].text) and follow > 0:
+        note(-1.0, "a sentence right before it and prose after (a crosshead?)")
     elif prev and 4 <= prev[-1].nwords < n and not prev[-1].prose and anchor - prev[-1].index <= 4 \
             and units[anchor].text.endswith((".", "…")) \
             and _elaborated(_stems(prev[-1].text, page.stop), page.folded) >= 0.5:
