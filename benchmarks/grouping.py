@@ -21,7 +21,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -200,6 +200,55 @@ def logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, iters: int = 60) ->
     return beta
 
 
+def synthetic_articles(rows: Sequence[dict], n: int, days: float = 30.0, body_share: float = 0.3,
+                       seed: int = 7) -> list[Article]:
+    """``n`` articles in stories of 1–12 versions: real headlines (and body sentences) reworded at random."""
+    rng = np.random.default_rng(seed)
+    titles = [r["title"] for r in rows]
+    langs = [r["lang"] for r in rows]
+    sentences = [s.strip() + "." for r in rows if r.get("text") for s in r["text"].split(". ")[:6] if len(s) > 40]
+    outlets = ["Reuters", "AP", "WTOP", "The Daily", "Le Monde", "El País", "Folha", "Spiegel"]
+    out: list[Article] = []
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    while len(out) < n:
+        base = int(rng.integers(len(titles)))
+        words = titles[base].split()
+        when = float(rng.uniform(0, days * 24))
+        body = " ".join(sentences[int(k)] for k in rng.integers(len(sentences), size=3)) if rng.random() < body_share else ""
+        for _ in range(min(int(rng.geometric(0.3)), 12, n - len(out))):
+            w = [x for x in words if rng.random() > 0.15] or words
+            title = " ".join(w) + (f" | {outlets[int(rng.integers(len(outlets)))]}" if rng.random() < 0.3 else "")
+            k = len(out)
+            out.append(Article(
+                id=f"s{k}", path=f"s{k}.md", format="md", title=title, lang=langs[base],
+                date=start + timedelta(hours=when + float(rng.exponential(6))), slug=f"s{k}",
+                paragraphs=(body,) if body else (),
+            ))
+    return out
+
+
+def scale(files: Sequence[Path], n: int) -> None:
+    """Time and memory of grouping ``n`` synthetic articles: cold (encoding) and warm (cached embeddings)."""
+    import resource
+
+    from digest.group import group_articles
+
+    rows = [r for path in files for r in load_rows(path)]
+    articles = synthetic_articles(rows, n)
+    settings = GroupingConfig()
+    with tempfile.TemporaryDirectory(prefix="digest-scale-") as tmp:
+        for label in ("cold (encodes every headline and lead)", "warm (embeddings from the cache)"):
+            emb = Embedder(Path(tmp))
+            start = time.perf_counter()
+            grouping = group_articles(articles, settings, emb)
+            seconds = time.perf_counter() - start
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            sizes = Counter(len(c) for c in grouping.clusters)
+            print(f"{n} synthetic articles, {label}: {seconds:.1f} s ({n / seconds:.0f} articles/s), "
+                  f"encoded {emb.encoded}, {len(grouping.clusters)} stories, largest {max(sizes)}, "
+                  f"peak RSS {rss:.0f} MB", flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of labelled *.jsonl files")
@@ -207,6 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--fit", action="store_true", help="refit and print the pair-score weights")
     ap.add_argument("--cache", type=Path, default=None, help="embedding cache folder to reuse between runs")
     ap.add_argument("--threshold", type=float, default=None, help="(direct only) override the threshold")
+    ap.add_argument("--scale", type=int, default=0, metavar="N", help="time N synthetic articles instead")
     args = ap.parse_args(argv)
     files = sorted(args.data.glob("*.jsonl"))
     if not files:
@@ -214,6 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.fit:
         fit(files, args.cache)
+        return 0
+    if args.scale:
+        scale(files, args.scale)
         return 0
     settings = GroupingConfig() if args.threshold is None else GroupingConfig(threshold=args.threshold)
     head = f"{'file':<28} {'articles':>8} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} {'xl P':>6} {'xl R':>6} {'xl F1':>6} {'seconds':>8} {'art/s':>7}  settings"

@@ -24,7 +24,9 @@ class GroupingConfig:
 
     threshold: float = 0.25  # minimum average pair probability (same story) for two clusters to merge
     window_hours: float = 72.0  # articles further apart in time are never compared
-    neighbours: int = 20  # candidate pairs per article (nearest neighbours)
+    neighbours: int = 20  # candidate pairs per article (nearest neighbours, per language side)
+    link_same: float = 0.85  # second stage: centroid cosine to merge clusters that share a language
+    link_cross: float = 0.70  # second stage: centroid cosine to merge clusters in different languages
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,8 @@ GROUPING_KEYS: dict[str, Callable[[Any], Any]] = {
     "threshold": _float_range(0.0, 1.0),
     "window_hours": _float_range(0.0, 24.0 * 3650),
     "neighbours": _int_pos,
+    "link_same": _float_range(0.0, 1.0),
+    "link_cross": _float_range(0.0, 1.0),
 }
 
 

@@ -10,6 +10,9 @@ Stages (each in its own module):
    (same language / cross-language / a language the encoder lacks; with or without bodies).
 4. ``group_cluster.average_link``: merge while the average pair probability between two
    clusters reaches ``settings.threshold``.
+5. ``group_cluster.link_centroids``: link the resulting clusters whose mean headline vectors
+   are close (``link_cross`` across languages, ``link_same`` otherwise): one story reported in
+   several languages often leaves stage 4 as one cluster per language.
 
 Overrides: articles sharing a ``translation_key`` start in one cluster; ``groupable=False``
 keeps an article alone (it also leaves any translation group).
@@ -26,7 +29,7 @@ import numpy as np
 from .config import GroupingConfig
 from .embed import Embedder
 from .group_candidates import embedding_neighbours, lexical_neighbours
-from .group_cluster import average_link
+from .group_cluster import average_link, link_centroids
 from .group_model import SIGNALS, Signals, article_signals, pair_features, pair_kinds, score_pairs
 from .lexical import shared
 from .models import Article, Grouping, PairScore
@@ -101,6 +104,8 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     strong = sp.score >= EDGE_FLOOR
     clusters = average_link(n, sp.i[strong], sp.j[strong], sp.score[strong], settings.threshold,
                             forced=_forced_groups(articles))
+    clusters, links = link_centroids(clusters, sp.i, sp.j, sig.title_vecs, sig.covered, sig.langs, sig.hours,
+                                     settings.link_same, settings.link_cross, settings.window_hours)
     cluster_of = np.empty(n, dtype=np.int64)
     for c, members in enumerate(clusters):
         cluster_of[members] = c
@@ -115,6 +120,9 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     shown.update(best_out.values())
     pairs = tuple(_pair_score(articles, sig, sp, k, settings.threshold, bool(inside[k])) for k in sorted(shown))
     notes = []
+    if links:
+        notes.append(f"{len(links)} cluster link(s) by headline centroids (same language >= {settings.link_same:g}, "
+                     f"across languages >= {settings.link_cross:g})")
     forced = _forced_groups(articles)
     if forced:
         notes.append(f"{len(forced)} translationKey group(s) kept together")

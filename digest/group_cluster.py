@@ -91,3 +91,98 @@ def average_link(
     clusters = [sorted(m) for m in members.values()]
     clusters.sort(key=lambda m: m[0])
     return clusters
+
+
+def link_centroids(
+    clusters: Sequence[Sequence[int]],
+    i: np.ndarray,
+    j: np.ndarray,
+    vecs: np.ndarray,
+    usable: np.ndarray,
+    langs: Sequence[str],
+    hours: np.ndarray,
+    same_threshold: float,
+    cross_threshold: float,
+    window_hours: float,
+) -> tuple[list[list[int]], list[tuple[int, int, float]]]:
+    """Second stage: merge clusters whose normalised mean headline vectors are close.
+
+    A story told in several languages often ends stage one as one cluster per language: each
+    is coherent, but the average cross-language pair score stays low. Their centroids (means of
+    many headlines) are much less noisy than single headlines, so clusters that share no language
+    merge when the centroid cosine reaches ``cross_threshold``, clusters that share one at
+    ``same_threshold``. Only clusters joined by some candidate pair are compared, only vectors
+    of ``usable`` articles (languages the encoder covers) count, and clusters whose mean times
+    are further apart than the window never merge. Returns the clusters and the links made
+    (smallest member of each side, cosine).
+    """
+    members: dict[int, list[int]] = {c: list(m) for c, m in enumerate(clusters)}
+    owner = np.empty(len(vecs), dtype=np.int64)
+    for c, m in members.items():
+        owner[m] = c
+    adj: dict[int, set[int]] = {c: set() for c in members}
+    for a, b in zip(owner[i].tolist(), owner[j].tolist()):
+        if a != b:
+            adj[a].add(b)
+            adj[b].add(a)
+    total: dict[int, np.ndarray | None] = {}
+    lang_sets: dict[int, frozenset[str]] = {}
+    time_sum: dict[int, tuple[float, int]] = {}
+
+    def describe(c: int) -> None:
+        m = members[c]
+        use = [x for x in m if usable[x]]
+        total[c] = vecs[use].astype(np.float64).sum(axis=0) if use else None
+        lang_sets[c] = frozenset(langs[x] for x in m)
+        h = hours[m]
+        h = h[~np.isnan(h)]
+        time_sum[c] = (float(h.sum()), len(h))
+
+    def margin(a: int, b: int) -> float | None:
+        ta, tb = total[a], total[b]
+        if ta is None or tb is None:
+            return None
+        (sa, na), (sb, nb) = time_sum[a], time_sum[b]
+        if window_hours > 0 and na and nb and abs(sa / na - sb / nb) > window_hours:
+            return None
+        cos = float(ta @ tb) / (float(np.linalg.norm(ta)) * float(np.linalg.norm(tb)) or 1.0)
+        return cos - (same_threshold if lang_sets[a] & lang_sets[b] else cross_threshold)
+
+    for c in members:
+        describe(c)
+    heap: list[tuple[float, int, int]] = []
+    for a, nbrs in adj.items():
+        for b in nbrs:
+            if a < b:
+                d = margin(a, b)
+                if d is not None and d >= 0:
+                    heap.append((-d, a, b))
+    heapq.heapify(heap)
+    links: list[tuple[int, int, float]] = []
+    next_id = len(members)
+    while heap:
+        neg, a, b = heapq.heappop(heap)
+        if a not in members or b not in members:
+            continue
+        ta, tb = total[a], total[b]
+        cos = float(ta @ tb) / (float(np.linalg.norm(ta)) * float(np.linalg.norm(tb)) or 1.0)  # type: ignore[operator]
+        links.append((min(members[a]), min(members[b]), round(cos, 4)))
+        c = next_id
+        next_id += 1
+        members[c] = members.pop(a) + members.pop(b)
+        adj[c] = (adj.pop(a) | adj.pop(b)) - {a, b}
+        for x in (a, b):
+            total.pop(x)
+            lang_sets.pop(x)
+            time_sum.pop(x)
+        describe(c)
+        for x in sorted(adj[c]):
+            adj[x].discard(a)
+            adj[x].discard(b)
+            adj[x].add(c)
+            d = margin(x, c)
+            if d is not None and d >= 0:
+                heapq.heappush(heap, (-d, x, c))
+    out = [sorted(m) for m in members.values()]
+    out.sort(key=lambda m: m[0])
+    return out, links

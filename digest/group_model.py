@@ -100,15 +100,23 @@ def article_signals(articles: Sequence[Article], embedder: Embedder) -> Signals:
     )
 
 
+def rowwise_dot(vecs: np.ndarray, i: np.ndarray, j: np.ndarray, chunk: int = 16384) -> np.ndarray:
+    """vecs[i[k]] . vecs[j[k]] for every k, in chunks (never a (pairs x 512) copy of the vectors)."""
+    out = np.empty(len(i), dtype=np.float64)
+    for s in range(0, len(i), chunk):
+        out[s : s + chunk] = np.einsum("ij,ij->i", vecs[i[s : s + chunk]], vecs[j[s : s + chunk]])
+    return out
+
+
 def pair_features(sig: Signals, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
     """Each signal for the pairs (i[k], j[k]); NaN where a signal does not apply."""
     both_body = sig.has_body[i] & sig.has_body[j]
-    lead = np.einsum("ij,ij->i", sig.lead_vecs[i], sig.lead_vecs[j]).astype(np.float64)
+    lead = rowwise_dot(sig.lead_vecs, i, j)
     lead[~both_body] = np.nan
     words = np.array([cosine(sig.words[a], sig.words[b]) for a, b in zip(i.tolist(), j.tolist())])
     words[~both_body] = np.nan
     return {
-        "title": np.einsum("ij,ij->i", sig.title_vecs[i], sig.title_vecs[j]).astype(np.float64),
+        "title": rowwise_dot(sig.title_vecs, i, j),
         "lead": lead,
         "words": words,
         "title_words": np.array([cosine(sig.title_words[a], sig.title_words[b]) for a, b in zip(i.tolist(), j.tolist())]),
