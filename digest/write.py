@@ -9,7 +9,7 @@ How a write survives being killed at any moment (the manifest is the commit reco
    a path we never produced that already holds other bytes is a user's file, and the write stops
    before changing anything. Stale files (produced last time, not now) are removed only while
    they still hold the bytes we wrote (a file edited by hand since is kept).
-3. **Stage.** New and changed files are written (and fsync'ed) under ``output/.digest-staging/``.
+3. **Stage.** New and changed files are written (and fsync'ed) into ``output/.digest-staging/``.
    Killed here: nothing served has changed; the next write deletes the staging folder.
 4. **Commit.** The manifest (every produced file with its SHA-256, plus the pending moves and
    removals) replaces the old one atomically. This is the point of no return.
@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -98,13 +99,35 @@ def safe_relpath(name: str) -> PurePosixPath:
     return rel
 
 
-def _inside(target: Path, path: Path) -> bool:
-    """True when ``path``'s folder really is inside ``target`` (no symlinked folder leads elsewhere)."""
-    parent = path.parent
-    while not parent.exists() and parent != target and target in parent.parents:
-        parent = parent.parent
-    real = parent.resolve()
-    return real == target or target in real.parents
+class _Folders:
+    """Checks of the folders on the way to output files, each folder looked at once per write."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self._seen: dict[Path, str | None] = {target: None}
+
+    def problem(self, folder: Path) -> str | None:
+        """None if ``folder`` is (or can be made) a real folder inside the output; else what is in the way.
+
+        Raises BuildError for a linked folder that leads outside the output (never written through).
+        """
+        if folder in self._seen:
+            return self._seen[folder]
+        found = self.problem(folder.parent) if folder.parent != folder else "outside"
+        if found is None:
+            try:
+                st = os.lstat(folder)
+            except FileNotFoundError:
+                st = None
+            if st is not None and stat.S_ISLNK(st.st_mode):
+                real = folder.resolve()
+                if real != self.target and self.target not in real.parents:
+                    raise BuildError(f"refusing to write into {folder}: it is a link that leads outside {self.target}")
+                found = None if real.is_dir() else f"{folder.relative_to(self.target).as_posix()} (a link where the build needs a folder)"
+            elif st is not None and not stat.S_ISDIR(st.st_mode):
+                found = f"{folder.relative_to(self.target).as_posix()} (a file where the build needs a folder)"
+        self._seen[folder] = found
+        return found
 
 
 # -- the manifest (the commit record) ---------------------------------------------------------------
@@ -242,15 +265,20 @@ def _apply(target: Path, manifest: _Manifest) -> tuple[list[str], list[str], lis
     Returns (moved, removed, kept).
     """
     staging = target / STAGING
+    folders = _Folders(target)
     moved: list[str] = []
-    for name in manifest.moves:
+    made: set[Path] = set()
+    for i, name in enumerate(manifest.moves):
         rel = safe_relpath(name)
-        src, dst = staging.joinpath(*rel.parts), target.joinpath(*rel.parts)
+        src, dst = staging / _staged_name(i), target.joinpath(*rel.parts)
         if not src.is_file() or src.is_symlink():
             continue  # already moved by the interrupted write
-        if not _inside(target, dst):
-            raise BuildError(f"refusing to write {name}: a folder on its way is a link that leads outside {target}")
-        dst.parent.mkdir(parents=True, exist_ok=True)
+        in_the_way = folders.problem(dst.parent)
+        if in_the_way:
+            raise BuildError(f"cannot write {name}: {in_the_way}")
+        if dst.parent not in made:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            made.add(dst.parent)
         os.replace(src, dst)
         moved.append(name)
     removed: list[str] = []
@@ -258,7 +286,7 @@ def _apply(target: Path, manifest: _Manifest) -> tuple[list[str], list[str], lis
     for name, sha in sorted(manifest.removals.items()):
         rel = safe_relpath(name)
         path = target.joinpath(*rel.parts)
-        if not (path.is_file() or path.is_symlink()) or not _inside(target, path):
+        if not (path.is_file() or path.is_symlink()) or folders.problem(path.parent):
             continue
         if sha is not None and not path.is_symlink() and _file_sha(path) != sha:
             kept.append(name)
@@ -312,29 +340,29 @@ class _Plan:
 def _plan(target: Path, files: Mapping[str, bytes], rels: Mapping[str, PurePosixPath],
           previous: Mapping[str, str | None], hashes: Mapping[str, str]) -> _Plan:
     plan = _Plan([], [], 0, {}, [])
+    folders = _Folders(target)
     conflicts: list[str] = []
     for name in sorted(files):
         path = target.joinpath(*rels[name].parts)
-        if not _inside(target, path):
-            raise BuildError(f"refusing to write {name}: a folder on its way is a link that leads outside {target}")
-        blocked = next((p for p in path.parents if p != target and target in p.parents
-                        and (p.is_file() or p.is_symlink())), None)
-        if blocked is not None:
-            conflicts.append(f"{blocked.relative_to(target).as_posix()} (a file where the build needs a folder)")
+        in_the_way = folders.problem(path.parent)
+        if in_the_way:
+            conflicts.append(in_the_way)
             continue
-        if path.is_dir() and not path.is_symlink():
-            conflicts.append(f"{name} (a folder where the build writes a file)")
-            continue
-        if not (path.exists() or path.is_symlink()):
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
             plan.new.append(name)
             continue
-        if _file_sha(path) == hashes[name]:
+        if stat.S_ISDIR(st.st_mode):
+            conflicts.append(f"{name} (a folder where the build writes a file)")
+        elif stat.S_ISREG(st.st_mode) and st.st_size == len(files[name]) and _file_sha(path) == hashes[name]:
             plan.unchanged += 1
         elif name in previous:
             plan.changed.append(name)
         else:
             conflicts.append(name)
     if conflicts:
+        conflicts = list(dict.fromkeys(conflicts))
         shown = ", ".join(conflicts[:5]) + (f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else "")
         raise BuildError(f"{target} holds files this builder did not write ({shown}); nothing was changed: "
                          "move them out of the output folder (or delete them), or choose another output folder")
@@ -343,7 +371,7 @@ def _plan(target: Path, files: Mapping[str, bytes], rels: Mapping[str, PurePosix
             path = target.joinpath(*safe_relpath(name).parts)
         except BuildError:
             continue
-        if not (path.is_file() or path.is_symlink()) or not _inside(target, path):
+        if not (path.is_file() or path.is_symlink()) or folders.problem(path.parent):
             continue
         if previous[name] is not None and not path.is_symlink() and _file_sha(path) != previous[name]:
             plan.kept.append(name)
@@ -353,18 +381,17 @@ def _plan(target: Path, files: Mapping[str, bytes], rels: Mapping[str, PurePosix
     return plan
 
 
-def _stage(target: Path, names: Iterable[str], files: Mapping[str, bytes], rels: Mapping[str, PurePosixPath]) -> None:
+def _staged_name(i: int) -> str:
+    """Staged files are flat (no folders to make and remove): the i-th pending move is ``staging/{i}``."""
+    return f"{i:06d}"
+
+
+def _stage(target: Path, names: Iterable[str], files: Mapping[str, bytes]) -> None:
     staging = target / STAGING
     staging.mkdir()
-    made: set[Path] = {staging}
-    for name in names:
-        path = staging.joinpath(*rels[name].parts)
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        _write_file(path, files[name])
-    for folder in made:
-        _fsync_dir(folder)
+    for i, name in enumerate(names):
+        _write_file(staging / _staged_name(i), files[name])
+    _fsync_dir(staging)
 
 
 def write_output(out: Path, files: Mapping[str, bytes], *, site_root: Path, content_dir: Path) -> WriteReport:
@@ -396,7 +423,7 @@ def _write_locked(target: Path, files: Mapping[str, bytes], rels: Mapping[str, P
         return WriteReport((), (), plan.unchanged, tuple(plan.kept), recovered)
     moves = plan.new + plan.changed  # new paths first: nothing served links to them yet
     try:
-        _stage(target, moves, files, rels)
+        _stage(target, moves, files)
     except BaseException:
         _remove_tree(target / STAGING)
         raise

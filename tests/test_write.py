@@ -127,10 +127,11 @@ def test_dangerous_output_folders_are_refused(tmp_path: Path, target: str, monke
 def test_recovery_rolls_a_committed_write_forward(tmp_path: Path) -> None:
     run(tmp_path, {"a.html": b"old a", "gone.html": b"g"})
     out = tmp_path / "site/output"
-    # what a write killed right after its commit leaves: staged files and a pending manifest
-    (out / STAGING / "b").mkdir(parents=True)
-    (out / STAGING / "a.html").write_bytes(b"new a")
-    (out / STAGING / "b" / "c.html").write_bytes(b"c")
+    # what a write killed right after its commit leaves: staged files (the i-th move is staging/{i:06d})
+    # and a pending manifest
+    (out / STAGING).mkdir(parents=True)
+    (out / STAGING / "000000").write_bytes(b"c")
+    (out / STAGING / "000001").write_bytes(b"new a")
     import hashlib
 
     sha = {k: hashlib.sha256(v).hexdigest() for k, v in {"a.html": b"new a", "b/c.html": b"c", "gone.html": b"g"}.items()}
