@@ -304,7 +304,7 @@ _THIRD_PARTY = re.compile(
     r"|gmail|googlemail|yahoo|hotmail|outlook|live|aol|gmx|web|t-online|orange|free|laposte|icloud|proton"
     r"|shutterstock|istockphoto|gettyimages|fotolia|stock\.adobe|pixabay|unsplash|pexels|imago-images|dpa"
     r"|wordpress|gravatar|w3|schema|apple|flickr|tiktok|spotify|creativecommons|feedburner|disqus|amazon|wp"
-    r"|gstatic|googleapis|doubleclick|addthis|vimeo|soundcloud|paypal|mozilla|microsoft)\.\w+$",
+    r"|gstatic|googleapis|doubleclick|addthis|vimeo|soundcloud|paypal|mozilla|microsoft|icio|stumbleupon|digg)\.\w+$",
     re.I,
 )
 

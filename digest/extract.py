@@ -289,11 +289,13 @@ def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", _fold(text))
 
 
-def _titles(units: list[Unit], boilerplate: Boilerplate | None) -> dict[int, tuple[str, str, bool]]:
+def _titles(units: list[Unit], boilerplate: Boilerplate | None, outlets: set[str]) -> dict[int, tuple[str, str, bool]]:
     """Unit index → (headline, outlet, confirmed) for lines that read as "Headline | Outlet".
 
     A separator that ends many lines with as many different "outlets" is a list on this page
     ("Marketing • Social Media", "Medien • Jobs"), so those lines are not titles unless confirmed.
+    A suffix naming the outlet the page names elsewhere (``outlets``: a copyright line, "About X")
+    is confirmed; bullets ("A • B") are confirmed only by that or by the site's other files.
     """
     splits = {u.index: sp for u in units if u.chrome in (None, "recurring") and u.nwords <= MAX_HEADLINE_WORDS
               and (sp := split_title(u.text))}
@@ -301,18 +303,28 @@ def _titles(units: list[Unit], boilerplate: Boilerplate | None) -> dict[int, tup
     keys = {u.key for u in units}
     names = _squash(" ".join(u.text for u in units if "©" in u.text or ("." in u.text and u.nwords <= 6)))
 
-    def confirmed(suffix: str) -> bool:
+    known = {_squash(o) for o in outlets if o}
+
+    def same_outlet(suffix: str) -> bool:
+        squashed = _squash(suffix)
+        return any(len(k) >= 3 and (k in squashed or squashed in k) for k in known)
+
+    def confirmed(suffix: str, sep: str) -> bool:
         key = normalise(suffix)
         squashed = _squash(suffix)
-        return (suffixes[key] >= 2 or key in keys or (boilerplate is not None and key in boilerplate.outlets)
-                or (len(squashed) >= 4 and squashed in names))
+        if (boilerplate is not None and key in boilerplate.outlets) or same_outlet(suffix):
+            return True
+        return sep.strip() not in ("•", "·") and (
+            suffixes[key] >= 2 or key in keys or (len(squashed) >= 4 and squashed in names))
 
     by_sep: dict[str, set[str]] = {}
     for sp in splits.values():
         by_sep.setdefault(sp[2], set()).add(normalise(sp[1]))
     out = {}
     for i, (head, suffix, sep) in splits.items():
-        ok = confirmed(suffix)
+        ok = confirmed(suffix, sep)
+        if not ok and sep.strip() in ("•", "·"):
+            continue  # "Social Media • Unternehmen": tags, unless the bullet ends in the page's outlet
         if ok or (len(by_sep[sep]) < 3 and (sep.strip() in ("|", "::") or _plausible_outlet(head, suffix))):
             out[i] = (head, suffix, ok)
     return out
@@ -356,7 +368,9 @@ def _is_crumb(text: str, prefix: list[str], stop: frozenset[str], standalone: in
     return not any(ch in gap for ch in ":,;")
 
 
-def _candidates(units: list[Unit], stop: frozenset[str], boilerplate: Boilerplate | None) -> dict[str, _Candidate]:
+def _candidates(
+    units: list[Unit], stop: frozenset[str], boilerplate: Boilerplate | None, outlets: set[str]
+) -> dict[str, _Candidate]:
     cands: dict[str, _Candidate] = {}
 
     def add(text: str, index: int, kind: str) -> _Candidate | None:
@@ -371,7 +385,7 @@ def _candidates(units: list[Unit], stop: frozenset[str], boilerplate: Boilerplat
         return cand
 
     units = units[:MAX_SCAN]
-    titles = _titles(units, boilerplate)
+    titles = _titles(units, boilerplate, outlets)
     for u in units:
         if u.chrome not in (None, "recurring") or u.meta or not 1 <= u.nwords <= MAX_HEADLINE_WORDS:
             continue
@@ -612,7 +626,7 @@ def _rank_headlines(
 ) -> list[_Candidate]:
     """Every headline candidate, scored, best first (ties: the earlier one)."""
     stop = STOPWORDS.get(lang or "", ALL_STOPWORDS)
-    cands = _candidates(units, stop, boilerplate)
+    cands = _candidates(units, stop, boilerplate, outlets)
     outlets = outlets | {normalise(c.outlet) for c in cands.values() if c.outlet and c.confirmed}
     page = _Page.of(units, stop, outlets)
     for cand in cands.values():
