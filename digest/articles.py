@@ -18,7 +18,6 @@ from .config import SiteConfig
 from .errors import ContentError
 from .extract import Boilerplate, extract_text
 from .language import detect_language
-from .dates import find_date
 from .models import Article, Extracted, Problem, SourceFile
 
 log = logging.getLogger(__name__)
@@ -252,12 +251,13 @@ def make_article(
     if front.lang:
         lang, confidence, lang_origin = front.lang, 1.0, "front matter"
     else:
-        lang, confidence = detect_language(f"{title}\n\n{body_text}")
+        # A short article is read together with its whole page (nav and all) to tell the language.
+        lang, confidence = detect_language(f"{title}\n\n{body_text}", fallback=src.body)
         lang_origin = "detected"
         evidence.append(f"language {lang} detected (confidence {confidence:.2f})")
+    # Only a date written next to the headline counts: dates deeper in the body are often the
+    # event's ("on 14 September"), not the article's.
     found_date = extracted.date if extracted else None
-    if found_date is None and "text" in cfg.date_sources and not front.date:
-        found_date = find_date(body_text[:2000], lang)
     when, date_origin = resolve_date(cfg.date_sources, front, src.path, found_date, src.mtime, tz)
     evidence.append(f"date from {date_origin}")
     source = front.source or (extracted.source if extracted else None)
