@@ -74,7 +74,19 @@ MARKDOWN_LINKS = """
 
 [r]: javascript:alert(1)
 """
-SCHEMES = re.compile(r"^\s*(javascript|vbscript|data|file|livescript|mocha)\s*:", re.I)
+_SCHEMES = re.compile(r"^(javascript|vbscript|data|file|livescript|mocha):", re.I)
+
+
+class _Schemes:
+    """Matches a URL a browser would run or load as a dangerous scheme: as the URL standard says, tabs and
+    newlines anywhere and C0 controls or spaces at the ends are dropped first ("java\nscript:" is live)."""
+
+    @staticmethod
+    def match(url: str) -> bool:
+        return bool(_SCHEMES.match(re.sub(r"[\t\n\r]", "", url).strip("".join(map(chr, range(0x21))))))
+
+
+SCHEMES = _Schemes()
 # Inert elements Markdown makes from content (a backtick gives <code>): text formatting, never active.
 MARKDOWN_TAGS = {"code", "em", "strong", "pre", "blockquote", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "hr", "br",
                  "p", "a", "img"}
@@ -255,3 +267,24 @@ def test_slugs_and_story_ids_stay_inside_the_output(sites) -> None:
         assert re.fullmatch(r"[0-9a-z-]+", s["id"])
         for a in s["articles"]:
             assert re.fullmatch(r"/news/articles/[a-z-]+/[0-9a-z-]+/", a["url"]), a["url"]
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>",
+                                 "vbscript:msgbox(1)", "//evil.example/x", "java\nscript:alert(1)"])
+def test_render_drops_bad_source_urls_even_if_front_matter_let_them_through(tmp_path: Path, url: str) -> None:
+    """Defence in depth: the pages refuse a non-http(s) source_url on their own (front matter already does)."""
+    from dataclasses import replace
+
+    from digest.render import render_site
+    from sitekit import config, sample_site
+
+    site = sample_site()
+    bad = replace(site.articles[0], source_url=url)
+    story = replace(site.stories[1], canonical=bad, articles=(bad, *site.stories[1].articles[1:]))
+    site = replace(site, articles=(bad, *site.articles[1:]), stories=(site.stories[0], story))
+    files = render_site(site, config(tmp_path))
+    for name, data in files.items():
+        if name.endswith(".html"):
+            m = Markup()
+            m.feed(data.decode("utf-8"))
+            assert not [v for t, a, v in m.urls if SCHEMES.match(v) or v.startswith("//evil")], name
