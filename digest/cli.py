@@ -64,15 +64,20 @@ def _setup_logging(args: argparse.Namespace) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build_site
+    from .build import Builder
+    from .progress import for_stream
 
     cfg = load_config(args.site, output_dir=args.output, base_url=args.base_url)
-    result = build_site(cfg, include_drafts=args.drafts)
-    site = result.site
+    builder = Builder(include_drafts=args.drafts, progress=for_stream(sys.stderr, quiet=args.quiet))
+    try:
+        result = builder.build(cfg)
+    finally:
+        builder.close()
+    articles, stories, languages = result.summary
     times = ", ".join(f"{name} {sec:.2f}s" for name, sec in result.timings)
     log.info(
         "built %d articles into %d stories in %d languages → %s (%d files written, %d unchanged, %d removed; %s)",
-        len(site.articles), len(site.stories), len(site.languages), cfg.output_path,
+        articles, stories, languages, cfg.output_path,
         len(result.written), result.unchanged, len(result.removed), times,
     )
     if result.problems:

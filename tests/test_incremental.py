@@ -1,0 +1,158 @@
+"""Incremental builds: a rebuild after a change gives the bytes of a clean build; nothing changed writes nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from digest import article_cache
+from digest.build import Builder, build_site
+from digest.config import load_config
+from conftest import write_site
+
+CONFIG = "title: Incremental\nlanguages: [en, fr]\ntimezone: UTC\nbase_url: https://example.org/\n"
+FILES = {
+    "2024-06-01/tram-en.md": "---\ntitle: Tram line opens in Alden\nlang: en\ndate: 2024-06-01T09:00:00+00:00\n"
+                             "source: Alden Post\n---\nThe new tram line opened on Saturday in Alden.\n",
+    "2024-06-01/tram-fr.md": "---\ntitle: La ligne de tram d'Alden ouvre\nlang: fr\ndate: 2024-06-01T10:00:00+00:00\n"
+                             "source: Le Courrier\n---\nLa nouvelle ligne de tram a ouvert samedi à Alden.\n",
+    "2024-06-01/chess.txt": "Chess final ends in a draw | Evening Ledger\n\nChess final ends in a draw\n\n"
+                            "The chess final in Alden ended in a draw after six hours of play on Saturday evening.\n\n"
+                            "Both players said they were satisfied with the result and the organisers praised the crowd.\n\n"
+                            "Share on Facebook\n",
+    "2024-06-02/heat.md": "---\ntitle: Heat record in Alden\nlang: en\ndate: 2024-06-02T08:00:00+00:00\n---\n"
+                          "Temperatures reached 38 degrees.\n",
+    "2024-06-02/bridge.txt": "Bridge reopens after repairs | Evening Ledger\n\nBridge reopens after repairs\n\n"
+                             "The old bridge over the river reopened on Sunday after two years of repairs.\n\n"
+                             "Share on Facebook\n",
+}
+
+
+def output_bytes(root: Path) -> dict[str, bytes]:
+    out = root / "output"
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and not p.name.startswith(".digest-")}
+
+
+def clean_build(tmp_path: Path, site: Path, embedder, name: str) -> dict[str, bytes]:
+    """The same content and config, built from nothing by the plain pipeline."""
+    fresh = tmp_path / name
+    shutil.copytree(site / "content", fresh / "content")
+    shutil.copy(site / "config.yaml", fresh / "config.yaml")
+    build_site(load_config(fresh), embedder=embedder)
+    return output_bytes(fresh)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return write_site(tmp_path / "site", FILES, CONFIG)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+CHANGES = {
+    "edit-md": lambda c: edit(c / "2024-06-01/tram-en.md", "Tram line opens in Alden", "Alden tram line opens at last"),
+    "edit-txt": lambda c: edit(c / "2024-06-02/bridge.txt", "Bridge reopens after repairs", "Old bridge reopens"),
+    "add": lambda c: (c / "2024-06-02/heat-fr.md").write_text(
+        "---\ntitle: Record de chaleur à Alden\nlang: fr\ndate: 2024-06-02T09:00:00+00:00\n---\n"
+        "Les températures ont atteint 38 degrés.\n", encoding="utf-8"),
+    "remove": lambda c: (c / "2024-06-01/chess.txt").unlink(),
+    "remove-txt-and-md": lambda c: ((c / "2024-06-02/bridge.txt").unlink(), (c / "2024-06-02/heat.md").unlink()),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+@pytest.mark.parametrize("same_process", [True, False], ids=["in-memory", "from-disk"])
+def test_rebuild_after_a_change_equals_a_clean_build(site: Path, tmp_path: Path, embedder, change: str,
+                                                      same_process: bool) -> None:
+    builder = Builder(embedder=embedder)
+    builder.build(load_config(site))
+    CHANGES[change](site / "content")
+    if not same_process:
+        builder = Builder(embedder=embedder)  # state comes from .digest-cache/
+    result = builder.build(load_config(site))
+    assert result.written or result.removed
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+
+
+def test_no_change_rebuild_writes_nothing(site: Path, embedder) -> None:
+    Builder(embedder=embedder).build(load_config(site))
+    before = {p: p.stat().st_mtime_ns for p in (site / "output").rglob("*")}
+    for builder in (Builder(embedder=embedder), Builder(embedder=embedder, persist=False)):
+        result = builder.build(load_config(site))
+        assert result.written == () and result.removed == ()
+        assert result.unchanged == len(output_bytes(site))
+    assert {p: p.stat().st_mtime_ns for p in (site / "output").rglob("*")} == before
+    again = Builder(embedder=embedder).build(load_config(site))  # the site is loaded from the state on demand
+    assert again.loaded_site is None
+    assert again.summary == (len(again.site.articles), len(again.site.stories), len(again.site.languages)) == (5, 4, 2)
+
+
+def test_touched_file_is_not_parsed_again(site: Path, embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    Builder(embedder=embedder).build(load_config(site))
+    path = site / "content/2024-06-01/tram-en.md"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
+    calls: list[str] = []
+    real = article_cache.parse_source
+    monkeypatch.setattr("digest.incremental.parse_source", lambda src, **kw: calls.append(src.path) or real(src, **kw))
+    result = Builder(embedder=embedder).build(load_config(site))
+    assert result.written == ()
+    assert calls == [] or calls == ["2024-06-01/tram-en.md"]  # same bytes: at most a cache lookup by the new mtime
+
+
+def test_changed_file_is_parsed_again_and_its_pages_change(site: Path, embedder) -> None:
+    builder = Builder(embedder=embedder)
+    builder.build(load_config(site))
+    edit(site / "content/2024-06-02/heat.md", "Heat record in Alden", "Alden swelters in record heat")
+    result = builder.build(load_config(site))
+    pages = output_bytes(site)
+    assert any(b"Alden swelters in record heat" in data for data in pages.values())
+    assert not any(b"Heat record in Alden" in data for data in pages.values())
+    assert "articles/en/alden-swelters-in-record-heat/index.html" in result.written
+    assert "articles/en/heat-record-in-alden/index.html" in result.removed
+
+
+def test_new_parsing_code_invalidates_the_article_cache(site: Path, embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    Builder(embedder=embedder).build(load_config(site))
+    calls: list[str] = []
+    real = article_cache.parse_source
+    monkeypatch.setattr("digest.incremental.parse_source", lambda src, **kw: calls.append(src.path) or real(src, **kw))
+    Builder(embedder=embedder).build(load_config(site))
+    assert calls == []  # nothing changed: nothing parsed
+    monkeypatch.setattr(article_cache, "PARSE_PACKAGES", article_cache.PARSE_PACKAGES + ("a-new-extractor",))
+    Builder(embedder=embedder).build(load_config(site))
+    assert sorted(calls) == sorted(FILES)
+
+
+def test_deleted_output_file_is_written_again(site: Path, embedder) -> None:
+    Builder(embedder=embedder).build(load_config(site))
+    expected = output_bytes(site)
+    victim = next(p for p in (site / "output").rglob("index.html") if "articles" in p.parts)
+    victim.unlink()
+    result = Builder(embedder=embedder).build(load_config(site))
+    assert victim.relative_to(site / "output").as_posix() in result.written
+    assert output_bytes(site) == expected
+
+
+def test_config_change_rebuilds_every_page(site: Path, tmp_path: Path, embedder) -> None:
+    builder = Builder(embedder=embedder)
+    builder.build(load_config(site))
+    (site / "config.yaml").write_text(CONFIG.replace("title: Incremental", "title: Renamed"), encoding="utf-8")
+    builder.build(load_config(site))
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+
+
+def test_damaged_state_files_are_ignored(site: Path, tmp_path: Path, embedder) -> None:
+    Builder(embedder=embedder).build(load_config(site))
+    for f in (site / ".digest-cache").glob("build-*"):
+        f.write_bytes(b"not a pickle")
+    edit(site / "content/2024-06-01/tram-fr.md", "La ligne de tram d'Alden ouvre", "Alden inaugure son tram")
+    Builder(embedder=embedder).build(load_config(site))
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
