@@ -66,6 +66,9 @@ def _binary_kind(data: bytes) -> str | None:
         if data.startswith(magic):
             return kind
     if b"\x00" in data:
+        head = data[:400]
+        if len(head) >= 4 and max(head[0::2].count(0), head[1::2].count(0)) >= 0.9 * (len(head) // 2):
+            return "UTF-16 text without a byte-order mark"
         return "a binary file (it contains NUL bytes)"
     return None
 
@@ -154,6 +157,8 @@ def decode(data: bytes, path: str, problems: list[Problem] | None = None) -> tup
             break
     if text is None:
         kind = _binary_kind(data)
+        if kind and kind.startswith("UTF-16"):
+            raise ContentError(path, f"looks like {kind} (every other byte is NUL): save it as UTF-8")
         if kind:
             raise ContentError(path, f"looks like {kind}, not an article: remove it or save it as text (.txt, .md)")
         try:

@@ -68,6 +68,7 @@ BINARY_CASES = [
     ("pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "PDF"),
     ("zip/docx", b"PK\x03\x04\x14\x00", "ZIP"),
     ("nul bytes", b"Headline\x00\x00text", "NUL"),
+    ("utf-16 without BOM", "Grève générale à Besançon".encode("utf-16-le"), "UTF-16 text without a byte-order mark"),
     ("control soup", bytes(range(1, 9)) * 20, "binary"),
     ("utf-16 bom, odd length", b"\xff\xfeA\x00B", "utf-16"),
 ]
