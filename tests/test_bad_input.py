@@ -7,7 +7,6 @@ through the CLI in a subprocess.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import re
@@ -24,15 +23,6 @@ from digest.build import build_site
 from digest.config import load_config
 
 ROOT = os.geteuid() == 0
-# The read stage reports warnings (not errors) through the `problems` list of read_content; the
-# build has to hand it over for them to count as problems (and for --strict to see them).
-import digest.build as _build  # noqa: E402
-
-READ_WARNINGS_WIRED = "st.problems" in inspect.getsource(_build._stage_read).split("read_content(", 1)[-1].split(")")[0]
-needs_read_warnings = pytest.mark.xfail(not READ_WARNINGS_WIRED, strict=True,
-                                        reason="digest/build.py must pass st.problems to read_content (see report)")
-
-
 def md(title: str | None, body: str = "The council voted on Tuesday evening to renovate the old harbour bridge.",
        **front: object) -> str:
     lines = ["---"] + ([f"title: {title}"] if title else []) + [f"{k}: {v}" for k, v in front.items()] + ["---", body, ""]
@@ -192,14 +182,7 @@ def _problems_by_path(result) -> dict[str, list]:
     return found
 
 
-def _case_marks(case: Case):
-    marks = []
-    if case.name in ("invalid utf-8 line", "20 MB article", "folder link loop"):
-        marks.append(needs_read_warnings)
-    return marks
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.name, marks=_case_marks(c)) for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_file_gets_at_most_one_clear_message(built, case: Case) -> None:
     root, result = built
     messages = _problems_by_path(result).get(case.path, [])
@@ -248,8 +231,6 @@ def test_content_is_never_modified(tmp_path: Path, embedder) -> None:
     assert not list((root / "content").rglob(".digest*")) and not list((root / "content").rglob("*.tmp"))
 
 
-@pytest.mark.xfail(strict=False, reason="build._unique_slugs can give an article a -2 slug that another article "
-                                       "already owns (the later page is then skipped): fix in digest/build.py, see report")
 def test_duplicate_titles_and_slugs_all_get_their_own_page(tmp_path: Path, embedder) -> None:
     same = md("Harbour bridge reopens after repairs", lang="en", date="2024-06-01T09:00:00+02:00")
     root = make_site(tmp_path, [
@@ -291,7 +272,6 @@ def test_cli_strict_is_quiet_on_a_clean_site(tmp_path: Path) -> None:
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
 
 
-@needs_read_warnings
 def test_cli_strict_counts_read_warnings(tmp_path: Path) -> None:
     root = make_site(tmp_path, [CASES[0], next(c for c in CASES if c.name == "invalid utf-8 line")])
     assert _cli(root, "--strict").returncode == 1
