@@ -22,7 +22,9 @@ from conftest import REPO
 from digest.build import build_site
 from digest.config import load_config
 
-ROOT = os.geteuid() == 0
+ROOT = os.geteuid() == 0  # chmod 000 does not stop root: that case is simulated
+
+
 def md(title: str | None, body: str = "The council voted on Tuesday evening to renovate the old harbour bridge.",
        **front: object) -> str:
     lines = ["---"] + ([f"title: {title}"] if title else []) + [f"{k}: {v}" for k, v in front.items()] + ["---", body, ""]
