@@ -321,10 +321,10 @@ def _recover(target: Path) -> bool:
         _finish(target, manifest)
         found = True
     staging = target / STAGING
-    if staging.exists() or staging.is_symlink():
+    if staging.is_symlink() or (staging.is_dir() and any(staging.iterdir())):
         log.warning("%s: the previous build was interrupted before its commit; its staged files are discarded", target)
-        _remove_tree(staging)
         found = True
+    _remove_tree(staging)  # (an empty one: killed while finishing, after its work was done)
     return found
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import string
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
