@@ -40,7 +40,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-GENERATOR_VERSION = 2  # bump when generated corpora change (forces regeneration)
+GENERATOR_VERSION = 3  # bump when generated corpora change (forces regeneration)
 DAYS = 30
 LAST_DAY = date(2024, 6, 30)
 LANGS = ("en", "fr", "de", "es")
@@ -150,6 +150,43 @@ SENTENCES = {  # body filler with slots, in each language (several hundred words
            "La oposición pidió una investigación independiente sobre lo ocurrido.",
            "Los expertos afirman que este tipo de sucesos es cada vez más frecuente en la región."],
 }
+# Words of one meaning in each language: a headline picks a few at random, so stories differ in more than a
+# city name (news headlines share far fewer words than 14 templates would), yet its versions stay translations.
+CONCEPTS = [
+    ("government", "gouvernement", "Regierung", "gobierno"), ("budget", "budget", "Haushalt", "presupuesto"),
+    ("school", "école", "Schule", "escuela"), ("hospital", "hôpital", "Krankenhaus", "hospital"),
+    ("police", "police", "Polizei", "policía"), ("court", "tribunal", "Gericht", "tribunal"),
+    ("minister", "ministre", "Minister", "ministro"), ("workers", "salariés", "Arbeiter", "trabajadores"),
+    ("farmers", "agriculteurs", "Landwirte", "agricultores"), ("teachers", "enseignants", "Lehrer", "profesores"),
+    ("train", "train", "Zug", "tren"), ("airport", "aéroport", "Flughafen", "aeropuerto"),
+    ("river", "rivière", "Fluss", "río"), ("forest", "forêt", "Wald", "bosque"), ("storm", "tempête", "Sturm", "tormenta"),
+    ("drought", "sécheresse", "Dürre", "sequía"), ("prices", "prix", "Preise", "precios"), ("rents", "loyers", "Mieten", "alquileres"),
+    ("taxes", "impôts", "Steuern", "impuestos"), ("pensions", "retraites", "Renten", "pensiones"),
+    ("energy", "énergie", "Energie", "energía"), ("gas", "gaz", "Gas", "gas"), ("water", "eau", "Wasser", "agua"),
+    ("bank", "banque", "Bank", "banco"), ("factory", "usine", "Fabrik", "fábrica"), ("port", "port", "Hafen", "puerto"),
+    ("museum", "musée", "Museum", "museo"), ("festival", "festival", "Festival", "festival"),
+    ("concert", "concert", "Konzert", "concierto"), ("stadium", "stade", "Stadion", "estadio"),
+    ("champion", "champion", "Meister", "campeón"), ("coach", "entraîneur", "Trainer", "entrenador"),
+    ("election", "élection", "Wahl", "elecciones"), ("vote", "vote", "Abstimmung", "votación"),
+    ("protest", "manifestation", "Protest", "protesta"), ("strike", "grève", "Streik", "huelga"),
+    ("fire", "incendie", "Brand", "incendio"), ("flood", "inondation", "Hochwasser", "inundación"),
+    ("accident", "accident", "Unfall", "accidente"), ("bridge", "pont", "Brücke", "puente"),
+    ("road", "route", "Straße", "carretera"), ("tram", "tramway", "Straßenbahn", "tranvía"),
+    ("library", "bibliothèque", "Bibliothek", "biblioteca"), ("university", "université", "Universität", "universidad"),
+    ("students", "étudiants", "Studenten", "estudiantes"), ("doctors", "médecins", "Ärzte", "médicos"),
+    ("nurses", "infirmières", "Pflegekräfte", "enfermeras"), ("vaccine", "vaccin", "Impfstoff", "vacuna"),
+    ("virus", "virus", "Virus", "virus"), ("climate", "climat", "Klima", "clima"), ("heat", "chaleur", "Hitze", "calor"),
+    ("snow", "neige", "Schnee", "nieve"), ("wine", "vin", "Wein", "vino"), ("harvest", "récolte", "Ernte", "cosecha"),
+    ("fishermen", "pêcheurs", "Fischer", "pescadores"), ("tourists", "touristes", "Touristen", "turistas"),
+    ("hotel", "hôtel", "Hotel", "hotel"), ("market", "marché", "Markt", "mercado"), ("shops", "magasins", "Geschäfte", "tiendas"),
+    ("company", "entreprise", "Unternehmen", "empresa"), ("jobs", "emplois", "Arbeitsplätze", "empleos"),
+    ("housing", "logement", "Wohnungen", "vivienda"), ("children", "enfants", "Kinder", "niños"),
+    ("prison", "prison", "Gefängnis", "prisión"), ("judge", "juge", "Richter", "juez"), ("army", "armée", "Armee", "ejército"),
+    ("border", "frontière", "Grenze", "frontera"), ("ship", "navire", "Schiff", "barco"), ("oil", "pétrole", "Öl", "petróleo"),
+    ("solar", "solaire", "Solar", "solar"), ("wind", "vent", "Wind", "viento"), ("trial", "procès", "Prozess", "juicio"),
+    ("scandal", "scandale", "Skandal", "escándalo"), ("reform", "réforme", "Reform", "reforma"),
+    ("treaty", "traité", "Vertrag", "tratado"), ("summit", "sommet", "Gipfel", "cumbre"), ("record", "record", "Rekord", "récord"),
+]
 OUTLETS = {
     "en": ["The Harbour Gazette", "Meridian Post", "Evening Ledger", "Northern Chronicle", "Daily Lantern"],
     "fr": ["La Voix de Lorvine", "Le Courrier du Port", "Le Petit Matin", "L'Écho des Deux Rives"],
@@ -190,7 +227,8 @@ def corpus(n: int) -> list[Item]:
     while len(items) < n:
         day = LAST_DAY - timedelta(days=rng.randrange(DAYS))
         event = rng.randrange(len(EVENTS["en"]))
-        slots = {"city": rng.choice(cities), "person": rng.choice(people), "n": rng.randrange(2, 400)}
+        slots = {"city": rng.choice(cities), "person": rng.choice(people), "n": rng.randrange(2, 400),
+                 "concepts": rng.sample(range(len(CONCEPTS)), 3)}
         versions = rng.choices(VERSIONS, VERSION_WEIGHTS)[0]
         langs = [rng.choice(LANGS) for _ in range(versions)]
         base_hour = rng.randrange(0, 18)
@@ -198,7 +236,8 @@ def corpus(n: int) -> list[Item]:
             if len(items) >= n:
                 break
             head, lead = EVENTS[lang][event]
-            title = head.format(**slots)
+            li = LANGS.index(lang)
+            title = head.format(**slots) + ": " + ", ".join(CONCEPTS[c][li] for c in slots["concepts"])
             title = title[0].upper() + title[1:]
             body_rng = random.Random(f"{n}:{story}:{v}")
             paras = [lead.format(**slots) + ". " + body_rng.choice(SENTENCES[lang]).format(**slots)]

@@ -44,16 +44,17 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-from .articles import make_article
 from .config import SiteConfig
-from .embed import Embedder
 from .errors import BuildError, ContentError
-from .extract import learn_boilerplate
-from .group import group_articles
 from .models import Article, Problem, Site, SourceFile
-from .rank import assemble_stories
-from .read import read_content
+
+if TYPE_CHECKING:
+    from .embed import Embedder
+
+# The stages' modules (extraction, grouping with numpy, …) are imported when a stage runs: a build that
+# finds nothing changed needs none of them, and importing them takes longer than that whole build.
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,8 @@ class _State:
 
 
 def _stage_read(st: _State) -> None:
+    from .read import read_content
+
     if not st.cfg.content_path.is_dir():
         raise BuildError(f"no content folder at {st.cfg.content_path}: create it and put article files (.txt, .md) in it")
     for item in read_content(st.cfg.content_path, st.problems):
@@ -118,6 +121,9 @@ def _stage_read(st: _State) -> None:
 
 
 def _stage_articles(st: _State) -> None:
+    from .articles import make_article
+    from .extract import learn_boilerplate
+
     boilerplate = learn_boilerplate([(s.path, s.body) for s in st.sources if s.format == "txt"])
     for src in st.sources:
         try:
@@ -169,6 +175,9 @@ def generated_time(articles: Sequence[Article]) -> datetime:
 
 
 def _stage_group(st: _State) -> None:
+    from .group import group_articles
+    from .rank import assemble_stories
+
     languages = site_languages(st.cfg, st.articles)
     default = st.cfg.default_language or languages[0]
     grouping = group_articles(st.articles, st.cfg.grouping, st.embedder)
@@ -208,6 +217,8 @@ def gather_site(cfg: SiteConfig, *, embedder: Embedder | None = None, include_dr
 
 def collect_articles(cfg: SiteConfig) -> tuple[tuple[Article, ...], tuple[Problem, ...]]:
     """Read and infer every article (no grouping): for tools and benchmarks of the reading stages."""
+    from .embed import Embedder
+
     st = _State(cfg, Embedder(None), include_drafts=False)
     _stage_read(st)
     _stage_articles(st)
@@ -234,6 +245,8 @@ def default_embedder(cfg: SiteConfig) -> Embedder:
     """The site's embedder. One BLAS thread: measured here (2 cores, other jobs running) 1,000 headlines
     encode in 1.3-2.5 s with one thread and 6-18 s with two, which spin against each other and the
     rest of the machine; on an idle machine the second thread gains little for batches of headlines."""
+    from .embed import Embedder
+
     return Embedder(cfg.root / ".digest-cache", threads=1)
 
 

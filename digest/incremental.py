@@ -19,17 +19,21 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from . import build_state as bs
 from .article_cache import ArticleCache, Parsed, ReadResult, parse_source, read_source
 from .build import BuildResult, _unique_slugs, default_embedder, generated_time, site_languages
 from .cache import Cache
 from .config import SiteConfig
-from .embed import Embedder
 from .errors import BuildError
 from .fingerprint import code_fingerprint, digest_of, files_fingerprint
 from .models import Article, Problem, Site
 from .parallel import ordered_map
 from .progress import Progress
+
+if TYPE_CHECKING:
+    from .embed import Embedder
 
 log = logging.getLogger(__name__)
 
