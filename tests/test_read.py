@@ -115,15 +115,40 @@ def test_walk_is_recursive_sorted_and_skips_hidden(tmp_path: Path) -> None:
 
 
 def test_walk_survives_deep_nesting_and_folder_link_loops(tmp_path: Path) -> None:
-    deep = tmp_path.joinpath(*["d"] * 1200)  # os.walk (recursive on 3.11) dies of RecursionError here
-    deep.mkdir(parents=True)
-    (deep / "deep.txt").write_text("Headline\n\nBody.\n", encoding="utf-8")
+    fd = os.open(tmp_path, os.O_RDONLY)  # 1200 folders: os.walk (recursive on 3.11) dies of RecursionError here
+    for _ in range(1200):  # (made one by one: Path.mkdir(parents=True) recurses too)
+        os.mkdir("d", dir_fd=fd)
+        fd, old = os.open("d", os.O_RDONLY, dir_fd=fd), fd
+        os.close(old)
+    with os.fdopen(os.open("deep.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as fh:
+        fh.write("Headline\n\nBody.\n")
+    os.close(fd)
     (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
     (tmp_path / "d" / "back").symlink_to("..", target_is_directory=True)
     problems: list[Problem] = []
-    found = find_content_files(tmp_path, problems)
+    try:
+        found = find_content_files(tmp_path, problems)
+    finally:
+        _remove_chain(tmp_path)  # pytest's own clean-up (shutil.rmtree) recurses too
     assert [p.name for p in found] == ["deep.txt"]
     assert sorted(p.path for p in problems) == ["d/back", "loop"] and all("link to a folder" in p.message for p in problems)
+
+
+def _remove_chain(top: Path) -> None:
+    """Remove top/d/d/…/d and the files in each, bottom up, without recursion."""
+    fds = [os.open(top, os.O_RDONLY)]
+    while True:
+        try:
+            fds.append(os.open("d", os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fds[-1]))
+        except OSError:
+            break
+    while len(fds) > 1:
+        child = fds.pop()
+        for name in os.listdir(child):
+            os.unlink(name, dir_fd=child)
+        os.close(child)
+        os.rmdir("d", dir_fd=fds[-1])
+    os.close(fds[0])
 
 
 def test_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
