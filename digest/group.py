@@ -54,8 +54,9 @@ def _allowed(sig: Signals, i: np.ndarray, j: np.ndarray, window_hours: float) ->
     return ~(gap > window_hours) if window_hours > 0 else np.ones(len(i), dtype=bool)  # NaN gap: undated, allowed
 
 
-def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig) -> ScoredPairs:
-    """Find candidate pairs among ``active`` articles and score them."""
+def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig, floor: float = EDGE_FLOOR,
+                     chunk: int = 200_000) -> ScoredPairs:
+    """Find candidate pairs among ``active`` articles, score them, keep those scoring at least ``floor``."""
     n = len(sig.titles)
     k, window = settings.neighbours, settings.window_hours
     langs = np.array(sig.langs)
@@ -66,12 +67,27 @@ def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig)
     if sig.has_body.any():
         keys.append(embedding_neighbours(sig.lead_vecs, sig.hours, active & sig.has_body, window, k, langs))
     pairs = np.unique(np.concatenate(keys))
-    i, j = pairs // n, pairs % n
-    keep = _allowed(sig, i, j, window)
-    i, j = i[keep], j[keep]
-    feats = pair_features(sig, i, j)
-    kind, body = pair_kinds(sig, i, j)
-    return ScoredPairs(i, j, score_pairs(feats, kind, body), feats)
+    del keys
+    parts: list[ScoredPairs] = []
+    for start in range(0, len(pairs), chunk):  # bounded memory: features of one chunk at a time
+        i, j = np.divmod(pairs[start : start + chunk], n)
+        keep = _allowed(sig, i, j, window)
+        i, j = i[keep], j[keep]
+        feats = pair_features(sig, i, j)
+        kind, body = pair_kinds(sig, i, j)
+        score = score_pairs(feats, kind, body)
+        strong = score >= floor
+        parts.append(ScoredPairs(i[strong], j[strong], score[strong].astype(np.float32),
+                                 {name: v[strong].astype(np.float32) for name, v in feats.items()}))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return ScoredPairs(empty, empty, np.zeros(0, dtype=np.float32), {})
+    return ScoredPairs(
+        np.concatenate([p.i for p in parts]),
+        np.concatenate([p.j for p in parts]),
+        np.concatenate([p.score for p in parts]),
+        {name: np.concatenate([p.features[name] for p in parts]) for name in parts[0].features},
+    )
 
 
 def _forced_groups(articles: Sequence[Article]) -> list[list[int]]:
@@ -101,8 +117,7 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     sig = article_signals(articles, embedder)
     active = np.array([a.groupable for a in articles], dtype=bool)
     sp = score_candidates(sig, active, settings)
-    strong = sp.score >= EDGE_FLOOR
-    clusters = average_link(n, sp.i[strong], sp.j[strong], sp.score[strong], settings.threshold,
+    clusters = average_link(n, sp.i, sp.j, sp.score.astype(np.float64), settings.threshold,
                             forced=_forced_groups(articles))
     clusters, links = link_centroids(clusters, sp.i, sp.j, sig.title_vecs, sig.covered, sig.langs, sig.hours,
                                      settings.link_same, settings.link_cross, settings.window_hours)
@@ -111,9 +126,9 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
         cluster_of[members] = c
     # pairs worth showing: every scored pair inside a story, and each article's best pair outside it
     inside = cluster_of[sp.i] == cluster_of[sp.j]
-    shown = set(np.flatnonzero(inside & strong).tolist())
+    shown = set(np.flatnonzero(inside).tolist())
     best_out: dict[int, int] = {}
-    for k in np.flatnonzero(~inside & strong).tolist():
+    for k in np.flatnonzero(~inside).tolist():
         for end in (int(sp.i[k]), int(sp.j[k])):
             if end not in best_out or sp.score[k] > sp.score[best_out[end]]:
                 best_out[end] = k

@@ -113,7 +113,8 @@ def link_centroids(
     merge when the centroid cosine reaches ``cross_threshold``, clusters that share one at
     ``same_threshold``. Only clusters joined by some candidate pair are compared, only vectors
     of ``usable`` articles (languages the encoder covers) count, and clusters whose mean times
-    are further apart than the window never merge. Returns the clusters and the links made
+    are further apart than the window, or whose union would span more than two windows, never
+    merge. Returns the clusters and the links made
     (smallest member of each side, cosine).
     """
     members: dict[int, list[int]] = {c: list(m) for c, m in enumerate(clusters)}
@@ -128,6 +129,7 @@ def link_centroids(
     total: dict[int, np.ndarray | None] = {}
     lang_sets: dict[int, frozenset[str]] = {}
     time_sum: dict[int, tuple[float, int]] = {}
+    span: dict[int, tuple[float, float]] = {}
 
     def describe(c: int) -> None:
         m = members[c]
@@ -137,14 +139,18 @@ def link_centroids(
         h = hours[m]
         h = h[~np.isnan(h)]
         time_sum[c] = (float(h.sum()), len(h))
+        span[c] = (float(h.min()), float(h.max())) if len(h) else (np.inf, -np.inf)
 
     def margin(a: int, b: int) -> float | None:
         ta, tb = total[a], total[b]
         if ta is None or tb is None:
             return None
         (sa, na), (sb, nb) = time_sum[a], time_sum[b]
-        if window_hours > 0 and na and nb and abs(sa / na - sb / nb) > window_hours:
-            return None
+        if window_hours > 0 and na and nb:
+            if abs(sa / na - sb / nb) > window_hours:
+                return None
+            if max(span[a][1], span[b][1]) - min(span[a][0], span[b][0]) > 2 * window_hours:
+                return None  # a story may not drift across more than two windows
         cos = float(ta @ tb) / (float(np.linalg.norm(ta)) * float(np.linalg.norm(tb)) or 1.0)
         return cos - (same_threshold if lang_sets[a] & lang_sets[b] else cross_threshold)
 
@@ -175,6 +181,7 @@ def link_centroids(
             total.pop(x)
             lang_sets.pop(x)
             time_sum.pop(x)
+            span.pop(x)
         describe(c)
         for x in sorted(adj[c]):
             adj[x].discard(a)

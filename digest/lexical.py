@@ -19,6 +19,7 @@ from anyascii import anyascii
 
 STEM = 5  # letters kept of each folded word
 BODY_CHARS = 2000  # body text considered for lexical evidence (the lead carries the event)
+MAX_FEATURES = 80  # rarest features kept per article vector (memory and time at scale)
 _WORD = re.compile(r"[^\W\d_]+|\d+(?:[.,\u00a0\u202f ]\d{3})+(?!\d)|\d+(?:[.,]\d+)?")
 _NOT_LETTER = re.compile(r"[^a-z]+")
 _SEP = re.compile(r"\s+(?:[|\-–—:]{1,2}|::)\s+|\s*\|\s*")
@@ -62,9 +63,11 @@ def idf_weights(docs: Iterable[set[str]]) -> tuple[dict[str, float], int]:
     return {f: math.log((n + 1) / (c + 0.5)) for f, c in df.items()}, n
 
 
-def vectorize(doc: set[str], idf: dict[str, float]) -> Vector:
-    """An L2-normalised IDF vector (binary term frequency)."""
+def vectorize(doc: set[str], idf: dict[str, float], limit: int = 0) -> Vector:
+    """An L2-normalised IDF vector (binary term frequency); with ``limit``, only the rarest features."""
     vec = {f: idf[f] for f in doc if idf.get(f, 0.0) > 0.0}
+    if limit and len(vec) > limit:
+        vec = dict(sorted(vec.items(), key=lambda fw: (-fw[1], fw[0]))[:limit])
     norm = math.sqrt(sum(w * w for w in vec.values()))
     return {f: w / norm for f, w in vec.items()} if norm else {}
 
