@@ -338,6 +338,8 @@ class Builder:
             self.progress.stage("group", len(articles))
             if self.embedder is None:
                 self.embedder = default_embedder(cfg)
+            _prewarm_embeddings(articles, self.embedder, self.workers, self.progress)
+            self.progress.stage("group", len(articles))
             grouping = group_articles(articles, cfg.grouping, self.embedder)
             data.stories = assemble_stories(articles, grouping, cfg, languages)
             data.group_key = key
@@ -381,3 +383,45 @@ class Builder:
             self.embedder.close()
             self.embedder = None
 
+
+_WORKER_EMBEDDERS: dict[str, Embedder] = {}  # one model per worker process, kept across its tasks
+
+
+def _encode_chunk(texts: list[str], cache_dir: str, threads: int) -> int:
+    """In a worker: encode ``texts`` into the shared on-disk cache (SQLite serialises the writers)."""
+    from .embed import Embedder
+
+    embedder = _WORKER_EMBEDDERS.get(cache_dir)
+    if embedder is None:
+        embedder = _WORKER_EMBEDDERS[cache_dir] = Embedder(Path(cache_dir), threads=threads)
+    embedder.encode(texts)
+    return len(texts)
+
+
+def _prewarm_embeddings(articles: Sequence[Article], embedder: Embedder, workers: int | None,
+                        progress: Progress) -> None:
+    """Encode the texts grouping will ask for on every core, into the embedding cache, before grouping runs.
+
+    Which texts: those of :func:`digest.group_model.article_signals` (cleaned headlines, leads). If that
+    choice changes, this only warms the wrong texts: grouping then encodes the right ones itself.
+    """
+    from .group_model import lead_text
+    from .lexical import clean_title, outlet_segments
+    from .parallel import MIN_ITEMS, worker_count
+
+    folder = embedder.cache.folder
+    if folder is None or worker_count(len(articles), workers) <= 1:
+        return
+    heads, tails = outlet_segments([a.title for a in articles])
+    texts = [clean_title(a.title, heads, tails) for a in articles] + [t for t in map(lead_text, articles) if t]
+    texts = list(dict.fromkeys(texts))
+    stored = embedder.cache.get_many("embedding", [embedder.key(t) for t in texts])
+    missing = [t for t in texts if embedder.key(t) not in stored]
+    if len(missing) < MIN_ITEMS:
+        return
+    progress.stage("encode", len(missing))
+    size = 256
+    chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
+    counts = ordered_map(partial(_encode_chunk, cache_dir=str(folder), threads=embedder.threads), chunks,
+                         workers=workers, chunk=1, min_items=2)
+    progress.advance(sum(counts))

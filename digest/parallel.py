@@ -33,16 +33,17 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def worker_count(n_items: int, workers: int | None = None) -> int:
+def worker_count(n_items: int, workers: int | None = None, min_items: int = MIN_ITEMS) -> int:
     """How many processes to use for ``n_items`` (1: run in this process)."""
     if workers is None:
         env = os.environ.get("DIGEST_WORKERS", "").strip()
         workers = int(env) if env.isdigit() else available_cores()
-    if workers <= 1 or n_items < MIN_ITEMS:
+    if workers <= 1 or n_items < min_items:
         return 1
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return 1
-    return min(workers, max(1, n_items // CHUNK))
+    return min(workers, n_items)
+
 
 
 def _run_chunk(args: tuple[Callable[[T], R], Sequence[T]]) -> list[R]:
@@ -51,17 +52,20 @@ def _run_chunk(args: tuple[Callable[[T], R], Sequence[T]]) -> list[R]:
 
 
 def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None = None,
-                progress: Progress | None = None) -> list[R]:
-    """``[fn(x) for x in items]``, spread over worker processes when worthwhile. ``fn`` must be picklable."""
+                progress: Progress | None = None, chunk: int = CHUNK, min_items: int = MIN_ITEMS) -> list[R]:
+    """``[fn(x) for x in items]``, spread over worker processes when worthwhile. ``fn`` must be picklable.
+
+    ``chunk`` items go to a worker at a time (1 for items that are themselves big batches).
+    """
     progress = progress or Progress()
-    n = worker_count(len(items), workers)
+    n = worker_count(len(items), workers, min_items)
     if n == 1:
         out = []
         for x in items:
             out.append(fn(x))
             progress.advance()
         return out
-    chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+    chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
     ctx = multiprocessing.get_context("fork")
     results: list[R] = []
     log.debug("%d items on %d processes", len(items), n)

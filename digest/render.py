@@ -25,6 +25,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined, TemplateError, select_autoescape
@@ -180,6 +181,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # one environment per build: no need to stat the template files on every page
         )
         self.assets = self._hash_assets()
         self.alternates = alternate_groups(site)
@@ -189,6 +191,7 @@ class Renderer:
         self.indexable: list[tuple[str, datetime | None]] = []  # pages for sitemap.xml, in output order
         self._strings: dict[str, Strings] = {}
         self._names: dict[str, str] = {}
+        self._dirs: dict[str, str] = {}
         self.site_reads: set[str] = set()  # what templates read from ``site`` (see SITE_WIDE)
         self.article_keys = article_keys_for(site.articles, article_keys)
         self._story_keys: dict[str, str] = {}
@@ -204,16 +207,16 @@ class Renderer:
             url=self.url,
             asset=self.asset_url,
             language_name=self.language_name,
-            text_direction=text_direction,
+            text_direction=self.text_direction,
             article_url=lambda a: self.url(article_path(a)),
             story_url=lambda s: self.url(story_path(s)),
             day_url=lambda lang, d: self.url(day_path(lang, d)),
             edition_url=lambda lang: self.url(edition_path(lang)),
             archive_url=lambda lang: self.url(archive_path(lang)),
             feed_url=lambda lang: self.url(feed_path(lang)),
-            format_day=format_day,
-            format_when=format_when,
-            format_month=format_month,
+            format_day=lru_cache(maxsize=4096)(format_day),  # Babel formatting is slow; values repeat a lot
+            format_when=lru_cache(maxsize=65536)(format_when),
+            format_month=lru_cache(maxsize=1024)(format_month),
             lead=lead,
             first_seen=first_seen,
             last_updated=last_updated,
@@ -231,6 +234,12 @@ class Renderer:
     def url(self, path: str = "") -> str:
         """Site-absolute URL path that honours the ``base_url`` sub-path."""
         return self.urls.path(path)
+
+    def text_direction(self, lang: str) -> str:
+        found = self._dirs.get(lang)
+        if found is None:
+            found = self._dirs[lang] = text_direction(lang)
+        return found
 
     def language_name(self, lang: str) -> str:
         """:func:`digest.i18n.language_name`, remembered (Babel takes ~0.1 ms per call, four per page)."""
@@ -281,7 +290,7 @@ class Renderer:
             try:
                 html = self.env.get_template(template).render(
                     lang=lang,
-                    dir=text_direction(lang),
+                    dir=self.text_direction(lang),
                     t=self.strings(lang),
                     edition=lang if lang in self.site.languages else self.default,
                     page_path=path,
