@@ -40,18 +40,22 @@ def embedding_neighbours(vecs: np.ndarray, hours: np.ndarray, active: np.ndarray
     undated = idx[np.isnan(hours[idx])]
     dated = dated[np.argsort(hours[dated], kind="stable")]
     dh = hours[dated]
+    _, lang_id = np.unique(langs, return_inverse=True)
     keys: list[np.ndarray] = []
 
-    def search(queries: np.ndarray, pool: np.ndarray) -> None:
+    def search(queries: np.ndarray, pool: np.ndarray, lo: np.ndarray | None = None, hi: np.ndarray | None = None,
+               n_window: int = 0) -> None:
+        """``pool`` starts with ``n_window`` time-sorted dated articles; query row r may only see
+        pool[lo[r]:hi[r]] among them (its window), and every undated article after them."""
         if len(pool) == 0 or len(queries) == 0:
             return
         sims = vecs[queries] @ vecs[pool].T
-        if window_hours > 0 and len(dated):
-            qh, ph = hours[queries], hours[pool]
-            too_far = np.abs(qh[:, None] - ph[None, :]) > window_hours  # NaN compares False: undated stays
-            sims[too_far] = -np.inf
+        if lo is not None and hi is not None:
+            for r in range(len(queries)):
+                sims[r, : lo[r]] = -np.inf
+                sims[r, hi[r] : n_window] = -np.inf
         sims[queries[:, None] == pool[None, :]] = -np.inf
-        same = langs[queries][:, None] == langs[pool][None, :]
+        same = lang_id[queries][:, None] == lang_id[pool][None, :]
         for part in (np.where(same, sims, -np.inf), np.where(same, -np.inf, sims)):
             kk = min(k, len(pool))
             top = np.argpartition(-part, kk - 1, axis=1)[:, :kk] if kk < len(pool) else np.tile(np.arange(len(pool)), (len(queries), 1))
@@ -63,12 +67,14 @@ def embedding_neighbours(vecs: np.ndarray, hours: np.ndarray, active: np.ndarray
     for start in range(0, len(dated), _BLOCK):
         q = dated[start : start + _BLOCK]
         if window_hours > 0:
-            lo = np.searchsorted(dh, dh[start] - window_hours, side="left")
-            hi = np.searchsorted(dh, dh[min(start + _BLOCK, len(dated)) - 1] + window_hours, side="right")
-            pool = np.concatenate([dated[lo:hi], undated])
+            first = np.searchsorted(dh, dh[start] - window_hours, side="left")
+            last = np.searchsorted(dh, dh[min(start + _BLOCK, len(dated)) - 1] + window_hours, side="right")
+            qh = dh[start : start + _BLOCK]
+            lo = np.searchsorted(dh, qh - window_hours, side="left") - first
+            hi = np.searchsorted(dh, qh + window_hours, side="right") - first
+            search(q, np.concatenate([dated[first:last], undated]), lo, hi, last - first)
         else:
-            pool = np.concatenate([dated, undated])
-        search(q, pool)
+            search(q, np.concatenate([dated, undated]))
     everyone = np.concatenate([dated, undated])
     for start in range(0, len(undated), _BLOCK):
         search(undated[start : start + _BLOCK], everyone)

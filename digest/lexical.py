@@ -68,14 +68,13 @@ def vectorize(doc: set[str], idf: dict[str, float], limit: int = 0) -> Vector:
     vec = {f: idf[f] for f in doc if idf.get(f, 0.0) > 0.0}
     if limit and len(vec) > limit:
         vec = dict(sorted(vec.items(), key=lambda fw: (-fw[1], fw[0]))[:limit])
-    norm = math.sqrt(sum(w * w for w in vec.values()))
+    norm = math.sqrt(math.fsum(w * w for w in vec.values()))
     return {f: w / norm for f, w in vec.items()} if norm else {}
 
 
 def cosine(a: Vector, b: Vector) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b[f] for f, w in a.items() if f in b)
+    common = a.keys() & b.keys()  # set order varies with the string hash seed: fsum is order-independent
+    return math.fsum([a[f] * b[f] for f in common]) if common else 0.0
 
 
 def shared(a: Vector, b: Vector, limit: int = 6) -> tuple[str, ...]:
