@@ -69,11 +69,20 @@ class Signals:
     title_words: tuple[Vector, ...]  # IDF vectors of the headline alone
 
 
-def article_signals(articles: Sequence[Article], embedder: Embedder) -> Signals:
-    """Embed headlines and leads (cached), and build the lexical vectors of every article."""
+def embedding_texts(articles: Sequence[Article]) -> tuple[tuple[str, ...], list[str]]:
+    """The texts grouping embeds: cleaned headlines, and leads ("" without a body).
+
+    Public so that a build can encode them ahead of grouping (e.g. on several cores into the
+    cache): ``texts = titles + [t for t in leads if t]``.
+    """
     heads, tails = outlet_segments([a.title for a in articles])
     titles = tuple(clean_title(a.title, heads, tails) for a in articles)
-    leads = [lead_text(a) for a in articles]
+    return titles, [lead_text(a) for a in articles]
+
+
+def article_signals(articles: Sequence[Article], embedder: Embedder) -> Signals:
+    """Embed headlines and leads (cached), and build the lexical vectors of every article."""
+    titles, leads = embedding_texts(articles)
     has_body = np.array([bool(x) for x in leads], dtype=bool)
     title_vecs = embedder.encode(titles)
     lead_vecs = np.zeros(title_vecs.shape, dtype=np.float32)  # calloc: rows without body cost no memory
