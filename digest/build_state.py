@@ -110,13 +110,17 @@ def save(path: Path, obj: object) -> None:
         log.warning("cannot save the build state to %s (%s): the next build will take longer", path, exc)
 
 
-def output_signatures(out: Path, names: list[str] | tuple[str, ...]) -> dict[str, tuple[int, int]] | None:
-    """(size, mtime_ns) of each output file and the manifest; None when one is missing."""
+def output_signatures(out: Path, names: list[str] | tuple[str, ...], *, each: bool = False
+                      ) -> dict[str, tuple[int, int]] | None:
+    """(size, mtime_ns) of each output file and the manifest; None when one is missing
+    (with ``each``: the files that are there, without the manifest)."""
     found: dict[str, tuple[int, int]] = {}
-    for name in (*names, ".digest-manifest.json"):
+    for name in (names if each else (*names, ".digest-manifest.json")):
         try:
-            st = os.stat(out / name)
+            st = os.lstat(out / name)
         except OSError:
+            if each:
+                continue
             return None
         found[name] = (st.st_size, st.st_mtime_ns)
     return found

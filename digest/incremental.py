@@ -53,20 +53,29 @@ class _Output(Mapping[str, bytes]):
         self.packed: set[str] = set()
         self.reused: dict[str, tuple[str, object]] = {}  # name → (sha256, Page)
         self.order: list[str] = []
+        self.hashes: dict[str, str] = {}
         self.size = 0
 
-    def add(self, name: str, data: bytes) -> None:
+    def add(self, name: str, data: bytes) -> str:
         self.order.append(name)
+        self.hashes[name] = sha = hashlib.sha256(data).hexdigest()
         self.size += len(data)
         if self.size > _COMPRESS_AFTER:
             self.fresh[name] = zlib.compress(data, 1)
             self.packed.add(name)
         else:
             self.fresh[name] = data
+        return sha
 
     def reuse(self, name: str, sha: str, page: object) -> None:
         self.order.append(name)
+        self.hashes[name] = sha
         self.reused[name] = (sha, page)
+
+    def untouched(self, before: Mapping[str, tuple[int, int]]) -> set[str]:
+        """Reused files whose (size, mtime) on disk are still what they were after the last write."""
+        now = bs.output_signatures(self.out, list(self.reused), each=True)
+        return {name for name in self.reused if name in before and now.get(name) == before[name]}
 
     def __contains__(self, name: object) -> bool:
         return name in self.fresh or name in self.reused
@@ -191,7 +200,11 @@ class Builder:
             from .write import write_output
 
             self.progress.stage("write", len(output))
-            report = write_output(cfg.output_path, output, site_root=cfg.root, content_dir=cfg.content_path)
+            if _WRITER_TAKES_HASHES:  # files it is told are untouched are neither read nor hashed again
+                report = write_output(cfg.output_path, output, site_root=cfg.root, content_dir=cfg.content_path,
+                                      hashes=output.hashes, unchanged=output.untouched(index.output))  # type: ignore[call-arg]
+            else:
+                report = write_output(cfg.output_path, output, site_root=cfg.root, content_dir=cfg.content_path)
             timings.append(("write", time.perf_counter() - clock))
 
             data.memo = memo
@@ -366,11 +379,10 @@ class Builder:
                 output.reuse(page.out, old[1], page)
                 memo[page.out] = old
             else:
-                body = page.make()
+                sha = output.add(page.out, page.make())
                 rendered += 1
-                output.add(page.out, body)
                 if page.key is not None:
-                    memo[page.out] = (page.key, hashlib.sha256(body).hexdigest())
+                    memo[page.out] = (page.key, sha)
             self.progress.advance()
         if renderer.reads_whole_site:  # a template reads more of the site than page keys cover
             log.debug("templates read %s of the site: every page is rendered on every build", sorted(renderer.site_reads))
@@ -384,6 +396,16 @@ class Builder:
             self.embedder = None
 
 
+def _writer_takes_hashes() -> bool:
+    import inspect
+
+    from .write import write_output
+
+    params = inspect.signature(write_output).parameters
+    return "hashes" in params and "unchanged" in params
+
+
+_WRITER_TAKES_HASHES = _writer_takes_hashes()
 _WORKER_EMBEDDERS: dict[str, Embedder] = {}  # one model per worker process, kept across its tasks
 
 
