@@ -424,19 +424,16 @@ def _prewarm_embeddings(articles: Sequence[Article], embedder: Embedder, workers
                         progress: Progress) -> None:
     """Encode the texts grouping will ask for on every core, into the embedding cache, before grouping runs.
 
-    Which texts: those of :func:`digest.group_model.article_signals` (cleaned headlines, leads). If that
-    choice changes, this only warms the wrong texts: grouping then encodes the right ones itself.
+    Which texts: :func:`digest.group_model.embedding_texts` (cleaned headlines, leads).
     """
-    from .group_model import lead_text
-    from .lexical import clean_title, outlet_segments
+    from .group_model import embedding_texts
     from .parallel import MIN_ITEMS, worker_count
 
     folder = embedder.cache.folder
     if folder is None or worker_count(len(articles), workers) <= 1:
         return
-    heads, tails = outlet_segments([a.title for a in articles])
-    texts = [clean_title(a.title, heads, tails) for a in articles] + [t for t in map(lead_text, articles) if t]
-    texts = list(dict.fromkeys(texts))
+    titles, leads = embedding_texts(articles)
+    texts = list(dict.fromkeys([*titles, *(t for t in leads if t)]))
     stored = embedder.cache.get_many("embedding", [embedder.key(t) for t in texts])
     missing = [t for t in texts if embedder.key(t) not in stored]
     if len(missing) < MIN_ITEMS:
