@@ -29,7 +29,7 @@ from .config import SiteConfig
 from .errors import BuildError
 from .fingerprint import code_fingerprint, digest_of, files_fingerprint
 from .models import Article, Problem, Site
-from .parallel import ordered_map
+from .parallel import ordered_imap, ordered_map
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -368,22 +368,34 @@ class Builder:
         output = _Output(cfg.output_path)
         memo: dict[str, tuple[str, str]] = {}
         jobs = list(renderer.jobs())
-        self.progress.stage("render", len(jobs))
-        rendered = 0
-        for page in jobs:
-            if page.out in output:
+        todo: list[int] = []
+        wanted: set[str] = set()
+        for i, page in enumerate(jobs):
+            if page.out in wanted:
                 log.warning("two pages want %s; the later one is skipped", page.out)
                 continue
+            wanted.add(page.out)
             old = data.memo.get(page.out)
-            if page.key is not None and old is not None and old[0] == page.key:
+            if page.key is None or old is None or old[0] != page.key:
+                todo.append(i)
+        self.progress.stage("render", len(todo))
+        global _RENDERING
+        _RENDERING = (renderer, jobs)  # forked workers inherit it
+        try:
+            for i, (body, reads) in zip(todo, ordered_imap(_render_page, todo, workers=self.workers,
+                                                           progress=self.progress)):
+                renderer.site_reads.update(reads)
+                sha = output.add(jobs[i].out, body)
+                if jobs[i].key is not None:
+                    memo[jobs[i].out] = (jobs[i].key, sha)
+        finally:
+            _RENDERING = None
+        for page in jobs:
+            if page.out not in output and page.out in wanted:
+                old = data.memo[page.out]
                 output.reuse(page.out, old[1], page)
                 memo[page.out] = old
-            else:
-                sha = output.add(page.out, page.make())
-                rendered += 1
-                if page.key is not None:
-                    memo[page.out] = (page.key, sha)
-            self.progress.advance()
+        rendered = len(todo)
         if renderer.reads_whole_site:  # a template reads more of the site than page keys cover
             log.debug("templates read %s of the site: every page is rendered on every build", sorted(renderer.site_reads))
             memo = {}
@@ -394,6 +406,17 @@ class Builder:
         if self.embedder is not None and self._own_embedder:
             self.embedder.close()
             self.embedder = None
+
+
+_RENDERING: tuple[object, list] | None = None  # (renderer, pages) of the render in progress
+
+
+def _render_page(i: int) -> tuple[bytes, tuple[str, ...]]:
+    """Render page ``i`` of the render in progress (here or in a forked worker); with what it read of ``site``."""
+    assert _RENDERING is not None
+    renderer, jobs = _RENDERING
+    body = jobs[i].make()
+    return body, tuple(renderer.site_reads)  # type: ignore[attr-defined]
 
 
 def _writer_takes_hashes() -> bool:

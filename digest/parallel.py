@@ -33,8 +33,9 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def worker_count(n_items: int, workers: int | None = None, min_items: int = MIN_ITEMS) -> int:
+def worker_count(n_items: int, workers: int | None = None, min_items: int | None = None) -> int:
     """How many processes to use for ``n_items`` (1: run in this process)."""
+    min_items = MIN_ITEMS if min_items is None else min_items
     if workers is None:
         env = os.environ.get("DIGEST_WORKERS", "").strip()
         workers = int(env) if env.isdigit() else available_cores()
@@ -52,26 +53,28 @@ def _run_chunk(args: tuple[Callable[[T], R], Sequence[T]]) -> list[R]:
 
 
 def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None = None,
-                progress: Progress | None = None, chunk: int = CHUNK, min_items: int = MIN_ITEMS) -> list[R]:
+                progress: Progress | None = None, chunk: int = CHUNK, min_items: int | None = None) -> list[R]:
     """``[fn(x) for x in items]``, spread over worker processes when worthwhile. ``fn`` must be picklable.
 
     ``chunk`` items go to a worker at a time (1 for items that are themselves big batches).
     """
+    return list(ordered_imap(fn, items, workers=workers, progress=progress, chunk=chunk, min_items=min_items))
+
+
+def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None = None,
+                 progress: Progress | None = None, chunk: int = CHUNK, min_items: int | None = None) -> Iterator[R]:
+    """:func:`ordered_map` as results arrive (in order), so the caller need not hold them all."""
     progress = progress or Progress()
     n = worker_count(len(items), workers, min_items)
     if n == 1:
-        out = []
         for x in items:
-            out.append(fn(x))
+            yield fn(x)
             progress.advance()
-        return out
+        return
     chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
     ctx = multiprocessing.get_context("fork")
-    results: list[R] = []
     log.debug("%d items on %d processes", len(items), n)
     with ctx.Pool(n) as pool:
-        it: Iterator[list[R]] = pool.imap(_run_chunk, [(fn, c) for c in chunks])
-        for part in it:
-            results.extend(part)
+        for part in pool.imap(_run_chunk, [(fn, c) for c in chunks]):
+            yield from part
             progress.advance(len(part))
-    return results

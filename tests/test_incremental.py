@@ -156,3 +156,17 @@ def test_damaged_state_files_are_ignored(site: Path, tmp_path: Path, embedder) -
     edit(site / "content/2024-06-01/tram-fr.md", "La ligne de tram d'Alden ouvre", "Alden inaugure son tram")
     Builder(embedder=embedder).build(load_config(site))
     assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+
+
+def test_work_spread_over_processes_gives_the_same_bytes(site: Path, tmp_path: Path, embedder,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from digest import parallel
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 2)
+    assert parallel.worker_count(10, 2) == 2
+    Builder(embedder=embedder, workers=2).build(load_config(site))
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+    CHANGES["edit-txt"](site / "content")
+    Builder(embedder=embedder, workers=2).build(load_config(site))
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean2")
