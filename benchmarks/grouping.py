@@ -233,8 +233,13 @@ def scale(files: Sequence[Path], n: int) -> None:
 
     from digest.group import group_articles
 
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="  %(message)s")
+    logging.getLogger("digest.embed").setLevel(logging.WARNING)
     rows = [r for path in files for r in load_rows(path)]
     articles = synthetic_articles(rows, n)
+    del rows
     settings = GroupingConfig()
     with tempfile.TemporaryDirectory(prefix="digest-scale-") as tmp:
         for label in ("cold (encodes every headline and lead)", "warm (embeddings from the cache)"):

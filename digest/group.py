@@ -21,6 +21,7 @@ keeps an article alone (it also leaves any translation group).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -114,13 +115,17 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     n = len(articles)
     if n == 0:
         return Grouping(clusters=(), threshold=settings.threshold)
+    t0 = time.perf_counter()
     sig = article_signals(articles, embedder)
+    t1 = time.perf_counter()
     active = np.array([a.groupable for a in articles], dtype=bool)
     sp = score_candidates(sig, active, settings)
+    t2 = time.perf_counter()
     clusters = average_link(n, sp.i, sp.j, sp.score.astype(np.float64), settings.threshold,
                             forced=_forced_groups(articles))
     clusters, links = link_centroids(clusters, sp.i, sp.j, sig.title_vecs, sig.covered, sig.langs, sig.hours,
                                      settings.link_same, settings.link_cross, settings.window_hours)
+    t3 = time.perf_counter()
     cluster_of = np.empty(n, dtype=np.int64)
     for c, members in enumerate(clusters):
         cluster_of[members] = c
@@ -144,7 +149,8 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     alone = int((~active).sum())
     if alone:
         notes.append(f"{alone} article(s) with story: false kept alone")
-    log.info("grouped %d articles into %d stories (%d candidate pairs)", n, len(clusters), len(sp.i))
+    log.info("grouped %d articles into %d stories (%d scored pairs): signals %.1fs, pairs %.1fs, clustering %.1fs, "
+             "explanations %.1fs", n, len(clusters), len(sp.i), t1 - t0, t2 - t1, t3 - t2, time.perf_counter() - t3)
     return Grouping(
         clusters=tuple(tuple(c) for c in clusters),
         pairs=pairs,

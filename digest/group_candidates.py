@@ -17,7 +17,7 @@ import numpy as np
 
 from .lexical import Vector
 
-_BLOCK = 512  # query rows per matrix product: bounds memory to _BLOCK x window size
+_BLOCK = 256  # query rows per matrix product: bounds memory to _BLOCK x window size
 _KEYS = 12  # rarest features of an article used as blocking keys
 _POSTING_CAP = 40  # a key shared with more articles inside one window is too common to block on
 
@@ -83,40 +83,60 @@ def embedding_neighbours(vecs: np.ndarray, hours: np.ndarray, active: np.ndarray
 
 def lexical_neighbours(vectors: Sequence[Vector], hours: np.ndarray, active: np.ndarray, window_hours: float,
                        k: int) -> np.ndarray:
-    """Keys of pairs sharing rare features (each article's ``k`` best by shared weight)."""
+    """Keys of pairs sharing rare features (each article's ``k`` best by shared weight).
+
+    Each article's ``_KEYS`` heaviest (rarest) features are its blocking keys. Two articles
+    sharing a key inside the window are a pair, unless more than ``_POSTING_CAP`` articles share
+    that key around them (then it is too common there to mean anything). Pairs are scored by
+    the summed products of their shared keys' weights, all in numpy arrays.
+    """
     n = len(vectors)
     postings: dict[str, list[tuple[float, int, float]]] = defaultdict(list)
     for i in np.flatnonzero(active).tolist():
-        vec = vectors[i]
-        best = sorted(vec.items(), key=lambda fw: (-fw[1], fw[0]))[:_KEYS]
+        best = sorted(vectors[i].items(), key=lambda fw: (-fw[1], fw[0]))[:_KEYS]
         h = hours[i]
         for f, w in best:
             postings[f].append((math.inf if math.isnan(h) else h, i, w))
-    score: dict[int, float] = defaultdict(float)
+    pair_parts: list[np.ndarray] = []
+    weight_parts: list[np.ndarray] = []
     for plist in postings.values():
-        if len(plist) < 2:
+        m = len(plist)
+        if m < 2:
             continue
         plist.sort()
-        dated = [p for p in plist if p[0] != math.inf]
-        undated = [p for p in plist if p[0] == math.inf]
-        if undated and len(plist) <= _POSTING_CAP:
-            for _, i, wi in undated:
-                for _, j, wj in plist:
-                    if j != i:
-                        score[min(i, j) * n + max(i, j)] += wi * wj
-        end = 0
-        for a, (ha, i, wi) in enumerate(dated):
-            end = max(end, a + 1)
-            while end < len(dated) and (window_hours <= 0 or dated[end][0] - ha <= window_hours):
-                end += 1
-            if end - a - 1 > _POSTING_CAP:
-                continue
-            for _, j, wj in dated[a + 1 : end]:
-                score[min(i, j) * n + max(i, j)] += wi * wj
-    if not score:
+        h = np.array([p[0] for p in plist])
+        ids = np.array([p[1] for p in plist], dtype=np.int64)
+        w = np.array([p[2] for p in plist])
+        dated = np.isfinite(h)
+        nd = int(dated.sum())
+        if window_hours > 0 and nd:
+            # partners of each dated posting among later dated postings inside the window
+            hd = h[:nd]
+            end = np.searchsorted(hd, hd + window_hours, side="right")
+            start = np.searchsorted(hd, hd - window_hours, side="left")
+            crowded = (end - start - 1) > _POSTING_CAP
+            counts = np.where(crowded, 0, end - np.arange(nd) - 1)
+        else:
+            counts = np.where(m - 1 > _POSTING_CAP, 0, nd - np.arange(nd) - 1) if nd else np.zeros(0, dtype=np.int64)
+        if nd and counts.sum():
+            a = np.repeat(np.arange(nd), counts)
+            offsets = np.arange(len(a)) - np.repeat(np.cumsum(counts) - counts, counts)
+            b = a + 1 + offsets
+            pair_parts.append(_pair_key(ids[a], ids[b], n))
+            weight_parts.append(w[a] * w[b])
+        if nd < m and m <= _POSTING_CAP:  # undated postings pair with every other posting of a rare key
+            ua, ub = np.triu_indices(m, 1)
+            either = ~dated[ua] | ~dated[ub]
+            pair_parts.append(_pair_key(ids[ua[either]], ids[ub[either]], n))
+            weight_parts.append(w[ua[either]] * w[ub[either]])
+    if not pair_parts:
         return np.zeros(0, dtype=np.int64)
-    pk = np.fromiter(score.keys(), dtype=np.int64, count=len(score))
-    pv = np.fromiter(score.values(), dtype=np.float64, count=len(score))
+    keys = np.concatenate(pair_parts)
+    weights = np.concatenate(weight_parts)
+    del pair_parts, weight_parts
+    pk, inverse = np.unique(keys, return_inverse=True)
+    pv = np.bincount(inverse, weights=weights, minlength=len(pk))
+    del keys, weights, inverse
     # keep, for every article, its k best-scoring pairs
     ends = np.concatenate([pk // n, pk % n])
     vals = np.concatenate([pv, pv])
