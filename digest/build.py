@@ -24,11 +24,20 @@ Two ways to run it:
   When nothing changed at all (files, config, theme, and output/ as we left it), a build stops
   after step 1 and writes nothing.
 
+  Grouping is global (every article's score depends on all the others), so a changed article
+  costs a full grouping pass. For the dev server there is a two-step rebuild: ``build(cfg,
+  changed=paths, quick=True)`` reads only ``paths``, keeps the previous stories (the changed
+  article stays in its story, a new one stands alone) and writes the affected pages at once
+  (``result.provisional``); a following ``build(cfg)`` groups again and makes the output exactly
+  what a clean build gives.
+
   Usage (the dev server keeps one Builder for its life)::
 
       builder = Builder(include_drafts=False)
       result = builder.build(load_config(site))            # first build: cold or from .digest-cache/
-      result = builder.build(load_config(site), changed=[path])   # after a save; ``changed`` is a hint
+      result = builder.build(load_config(site))            # after saves: only what changed is redone
+      quick = builder.build(cfg, changed=[path], quick=True)  # serve: the saved page, current at once …
+      exact = builder.build(cfg)                            # … then exact (regroups), reload again if written
       builder.close()
 
   ``Builder`` is callable like the serve loop's ``builder(cfg)``. ``progress`` (a
@@ -74,6 +83,7 @@ class BuildResult:
     counts: tuple[int, int, int] | None = None  # articles, stories, languages
     saved_problems: tuple[Problem, ...] | None = None
     load_site: Callable[[], Site] | None = field(default=None, repr=False, compare=False)
+    provisional: bool = False  # a quick build (see Builder.build): stories as last time, exact on the next build
 
     @property
     def site(self) -> Site:

@@ -150,10 +150,16 @@ class Builder:
             bs.save(self._paths[0], self.index)
 
     # -- the build ------------------------------------------------------------------------------
-    def build(self, cfg: SiteConfig, changed: Sequence[str | Path] = ()) -> BuildResult:
+    def build(self, cfg: SiteConfig, changed: Sequence[str | Path] = (), *, quick: bool = False) -> BuildResult:
         """Build ``cfg``'s site, redoing only what changed since this builder's (or the saved) last build.
 
-        ``changed`` (paths the caller saw change) is only a hint for logs: every file is checked.
+        Every content file is checked; ``changed`` (paths the caller saw change) matters only with
+        ``quick``: then, if this builder has the previous build in memory and only article files
+        changed, just those files are read and the stories of the previous build are kept (a changed
+        article stays in its story, a new one is a story of its own, the boilerplate is not re-learned):
+        the changed articles' pages are current in well under a second. The result is
+        ``provisional``; the next ``build`` (without ``quick``) makes the site exactly what a clean
+        build gives. Without a usable previous build in memory, ``quick`` is a full build.
         """
         from .article_cache import parse_fingerprint
         from .read import find_content_files
@@ -169,13 +175,18 @@ class Builder:
             index, data = self._state_for(cfg, parse_fingerprint(cfg))
             self.progress.stage("scan")
             walk_problems: list[Problem] = []
-            files = find_content_files(cfg.content_path, walk_problems)
-            raws = [f.relative_to(cfg.content_path).as_posix() for f in files]
-            sigs = {raw: bs.signature(f) for raw, f in zip(raws, files)}
             inputs_key = digest_of(repr(cfg), os.environ.get("SOURCE_DATE_EPOCH", ""),
                                    files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg),
                                                       *(d / "static" for d in theme_dirs(cfg))]))
-            if (index.sigs and sigs == index.sigs and None not in sigs.values() and inputs_key == index.inputs_key
+            quick = quick and self._can_be_quick(cfg, changed, inputs_key)
+            if quick:
+                files, raws, sigs = self._quick_files(cfg, changed)
+            else:
+                files = find_content_files(cfg.content_path, walk_problems)
+                raws = [f.relative_to(cfg.content_path).as_posix() for f in files]
+                sigs = {raw: bs.signature(f) for raw, f in zip(raws, files)}
+            if (not quick and index.sigs and sigs == index.sigs and None not in sigs.values()
+                    and inputs_key == index.inputs_key
                     and bs.output_signatures(cfg.output_path, list(index.output)) == index.output):
                 return self._unchanged(index, timings, clock)
             data = self._load_data()
@@ -183,11 +194,12 @@ class Builder:
             timings.append(("read", time.perf_counter() - clock))
 
             clock = time.perf_counter()
-            articles, problems, keys = self._articles(cfg, sources, data, walk_problems)
+            articles, problems, keys = self._articles(cfg, sources, data, walk_problems, quick)
             timings.append(("articles", time.perf_counter() - clock))
 
             clock = time.perf_counter()
-            site = self._group(cfg, articles, problems, keys, data)
+            site = self._provisional(cfg, articles, problems, data) if quick else \
+                self._group(cfg, articles, problems, keys, data)
             timings.append(("group", time.perf_counter() - clock))
             for problem in site.problems:
                 (log.error if problem.level == "error" else log.warning)("%s", problem)
@@ -209,14 +221,18 @@ class Builder:
 
             data.memo = memo
             data.site = site
-            index.sigs = sigs
+            index.sigs = sigs if not quick else {}  # after a quick build, the next one checks everything
             index.inputs_key = inputs_key
             index.counts = (len(site.articles), len(site.stories), len(site.languages))
             index.problems = site.problems
             index.notes = tuple(self._notes)
             index.output = bs.output_signatures(cfg.output_path, list(output)) or {}
-            self._save()
-            return BuildResult(site, report.written, report.removed, report.unchanged, tuple(timings), index.counts)
+            if quick:
+                data.group_key = None  # stories are provisional: group again next time
+            else:
+                self._save()
+            return BuildResult(site, report.written, report.removed, report.unchanged, tuple(timings), index.counts,
+                               provisional=quick)
         finally:
             self.progress.done()
 
@@ -230,6 +246,64 @@ class Builder:
         log.info("nothing changed since the last build")
         return BuildResult(self.data.site if self.data else None, (), (), len(index.output) - 1, tuple(timings),
                            index.counts, index.problems, load_site=lambda: self._load_data().site)  # type: ignore[arg-type, return-value]
+
+    # -- quick (provisional) builds ---------------------------------------------------------------
+    def _can_be_quick(self, cfg: SiteConfig, changed: Sequence[str | Path], inputs_key: str) -> bool:
+        """Only article files changed, and the previous build (with its stories) is in memory."""
+        from .read import FORMATS
+
+        if not changed or self.data is None or self.data.stories is None or self.index is None \
+                or not self.index.sigs or self.index.inputs_key != inputs_key:
+            return False
+        root = cfg.content_path.resolve()
+        for path in changed:
+            p = Path(path)
+            p = (p if p.is_absolute() else cfg.content_path / p).resolve()
+            if root not in p.parents or p.suffix.lower() not in FORMATS \
+                    or any(part.startswith((".", "_")) for part in p.relative_to(root).parts):
+                return False
+        return True
+
+    def _quick_files(self, cfg: SiteConfig, changed: Sequence[str | Path]
+                     ) -> tuple[list[Path], list[str], dict[str, bs.Signature | None]]:
+        """The previous build's files, with the changed ones stat'ed again (added or removed)."""
+        assert self.index is not None
+        root = cfg.content_path.resolve()
+        sigs = dict(self.index.sigs)
+        for path in changed:
+            p = Path(path)
+            p = (p if p.is_absolute() else cfg.content_path / p).resolve()
+            raw = p.relative_to(root).as_posix()
+            sig = bs.signature(cfg.content_path / raw)
+            if sig is None:
+                sigs.pop(raw, None)
+            else:
+                sigs[raw] = sig
+        raws = sorted(sigs)
+        return [cfg.content_path / raw for raw in raws], raws, {raw: sigs[raw] for raw in raws}
+
+    def _provisional(self, cfg: SiteConfig, articles: list[Article], problems: list[Problem], data: bs.Data) -> Site:
+        """The previous stories, with changed articles in place, removed ones gone and new ones alone."""
+        from .models import Grouping
+        from .rank import assemble_stories
+
+        assert data.stories is not None
+        languages = site_languages(cfg, articles)
+        where = {a.id: i for i, a in enumerate(articles)}
+        clusters: list[tuple[int, ...]] = []
+        placed: set[int] = set()
+        for story in data.stories:
+            members = tuple(sorted(where[a.id] for a in story.articles if a.id in where))
+            if members:
+                clusters.append(members)
+                placed.update(members)
+        clusters += [(i,) for i in range(len(articles)) if i not in placed]
+        pairs = tuple(p for story in data.stories for p in story.pairs if p.a in where and p.b in where)
+        grouping = Grouping(clusters=tuple(sorted(clusters)), pairs=pairs, threshold=cfg.grouping.threshold)
+        stories = assemble_stories(articles, grouping, cfg, languages)
+        return Site(articles=tuple(articles), stories=stories, languages=languages,
+                    default_language=cfg.default_language or languages[0], generated=generated_time(articles),
+                    problems=tuple(problems))
 
     # -- read -----------------------------------------------------------------------------------
     def _read(self, cfg: SiteConfig, files: list[Path], raws: list[str], sigs: dict[str, bs.Signature | None],
@@ -265,13 +339,14 @@ class Builder:
 
     # -- articles -------------------------------------------------------------------------------
     def _articles(self, cfg: SiteConfig, entries: list[tuple[str, bs.FileEntry]], data: bs.Data,
-                  walk_problems: list[Problem]) -> tuple[list[Article], list[Problem], dict[str, str]]:
+                  walk_problems: list[Problem], quick: bool = False
+                  ) -> tuple[list[Article], list[Problem], dict[str, str]]:
         from .extract import learn_boilerplate
 
         usable = [(raw, e) for raw, e in entries if e.error is None and e.source is not None]
         txt = [(raw, e) for raw, e in usable if e.source.format == "txt"]  # type: ignore[union-attr]
         bp_key = digest_of(tuple((e.source.path, e.source.content_hash) for _, e in txt))  # type: ignore[union-attr]
-        if bp_key != data.boilerplate_key:
+        if bp_key != data.boilerplate_key and not (quick and data.boilerplate is not None):
             self._with_bodies(cfg, txt)
             self.progress.stage("learn")
             data.boilerplate = learn_boilerplate([(e.source.path, e.source.body) for _, e in txt])  # type: ignore[union-attr]

@@ -170,3 +170,36 @@ def test_work_spread_over_processes_gives_the_same_bytes(site: Path, tmp_path: P
     CHANGES["edit-txt"](site / "content")
     Builder(embedder=embedder, workers=2).build(load_config(site))
     assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean2")
+
+
+@pytest.mark.parametrize("change", ["edit-md", "edit-txt", "add", "remove"])
+def test_quick_build_shows_the_change_then_the_next_build_is_exact(site: Path, tmp_path: Path, embedder,
+                                                                   change: str) -> None:
+    builder = Builder(embedder=embedder)
+    builder.build(load_config(site))
+    before = set((site / "content").rglob("*"))
+    CHANGES[change](site / "content")
+    after = set((site / "content").rglob("*"))
+    changed = sorted(str(p) for p in before ^ after) or (
+        ["2024-06-01/tram-en.md"] if change == "edit-md" else ["2024-06-02/bridge.txt"])
+    quick = builder.build(load_config(site), changed=changed, quick=True)
+    assert quick.provisional
+    pages = output_bytes(site)
+    if change == "edit-md":
+        assert any(b"Alden tram line opens at last" in data for data in pages.values())
+    if change == "add":
+        assert "articles/fr/record-de-chaleur-a-alden/index.html" in pages
+    if change == "remove":
+        assert not any(b"Chess final" in data for data in pages.values())
+    exact = builder.build(load_config(site))
+    assert not exact.provisional
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+
+
+def test_quick_build_of_a_config_change_is_a_full_build(site: Path, tmp_path: Path, embedder) -> None:
+    builder = Builder(embedder=embedder)
+    builder.build(load_config(site))
+    (site / "config.yaml").write_text(CONFIG.replace("title: Incremental", "title: Renamed"), encoding="utf-8")
+    result = builder.build(load_config(site), changed=[str(site / "config.yaml")], quick=True)
+    assert not result.provisional
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
