@@ -260,4 +260,4 @@ def default_embedder(cfg: SiteConfig) -> Embedder:
     return Embedder(cfg.root / ".digest-cache", threads=1)
 
 
-from .incremental import Builder  # noqa: E402  (the incremental build uses the stages above)
+from .incremental import Builder  # noqa: E402, F401  (re-exported; the incremental build uses the stages above)

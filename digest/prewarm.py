@@ -1,0 +1,57 @@
+"""Encode ahead: the texts grouping will embed, encoded on every core into the embedding cache first.
+
+Grouping then finds every vector in the cache. Which texts: :func:`digest.group_model.embedding_texts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .models import Article
+from .parallel import ordered_map
+from .progress import Progress
+
+if TYPE_CHECKING:
+    from .embed import Embedder
+
+_WORKER_EMBEDDERS: dict[str, Embedder] = {}  # one model per worker process, kept across its tasks
+
+
+def _encode_chunk(texts: list[str], cache_dir: str, threads: int) -> int:
+    """In a worker: encode ``texts`` into the shared on-disk cache (SQLite serialises the writers)."""
+    from .embed import Embedder
+
+    embedder = _WORKER_EMBEDDERS.get(cache_dir)
+    if embedder is None:
+        embedder = _WORKER_EMBEDDERS[cache_dir] = Embedder(Path(cache_dir), threads=threads)
+    embedder.encode(texts)
+    return len(texts)
+
+
+def prewarm_embeddings(articles: Sequence[Article], embedder: Embedder, workers: int | None,
+                        progress: Progress) -> None:
+    """Encode the texts grouping will ask for on every core, into the embedding cache, before grouping runs.
+
+    Which texts: :func:`digest.group_model.embedding_texts` (cleaned headlines, leads).
+    """
+    from .group_model import embedding_texts
+    from .parallel import MIN_ITEMS, worker_count
+
+    folder = embedder.cache.folder
+    if folder is None or worker_count(len(articles), workers) <= 1:
+        return
+    titles, leads = embedding_texts(articles)
+    texts = list(dict.fromkeys([*titles, *(t for t in leads if t)]))
+    stored = embedder.cache.get_many("embedding", [embedder.key(t) for t in texts])
+    missing = [t for t in texts if embedder.key(t) not in stored]
+    if len(missing) < MIN_ITEMS:
+        return
+    progress.stage("encode", len(missing))
+    size = 256
+    chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
+    counts = ordered_map(partial(_encode_chunk, cache_dir=str(folder), threads=embedder.threads), chunks,
+                         workers=workers, chunk=1, min_items=2)
+    progress.advance(sum(counts))
