@@ -146,7 +146,7 @@ class Builder:
                 (log.error if problem.level == "error" else log.warning)("%s", problem)
 
             clock = time.perf_counter()
-            output, memo = self._render(cfg, site, keys, data)
+            output, memo = self._render(cfg, site, keys, data, index.output)
             timings.append(("render", time.perf_counter() - clock))
 
             clock = time.perf_counter()
@@ -155,7 +155,7 @@ class Builder:
             self.progress.stage("write", len(output))
             if _WRITER_TAKES_HASHES:  # files it is told are untouched are neither read nor hashed again
                 report = write_output(cfg.output_path, output, site_root=cfg.root, content_dir=cfg.content_path,
-                                      hashes=output.hashes, unchanged=output.untouched(index.output))  # type: ignore[call-arg]
+                                      hashes=output.hashes, unchanged=set(output.reused))  # type: ignore[call-arg]
             else:
                 report = write_output(cfg.output_path, output, site_root=cfg.root, content_dir=cfg.content_path)
             timings.append(("write", time.perf_counter() - clock))
@@ -376,8 +376,9 @@ class Builder:
                     generated=generated_time(articles), problems=tuple(problems))
 
     # -- render ---------------------------------------------------------------------------------
-    def _render(self, cfg: SiteConfig, site: Site, keys: dict[str, str], data: bs.Data
-                ) -> tuple[OutputFiles, dict[str, tuple[str, str]]]:
+    def _render(self, cfg: SiteConfig, site: Site, keys: dict[str, str], data: bs.Data,
+                written: dict[str, tuple[int, int]]) -> tuple[OutputFiles, dict[str, tuple[str, str]]]:
+        """Render the pages whose key changed, and those no longer in output/ as the last build left them."""
         from .render import Renderer
 
         renderer = Renderer(site, cfg, article_keys=keys)
@@ -385,6 +386,7 @@ class Builder:
         memo: dict[str, tuple[str, str]] = {}
         jobs = list(renderer.jobs())
         todo: list[int] = []
+        maybe: list[int] = []  # pages whose key is unchanged
         wanted: set[str] = set()
         for i, page in enumerate(jobs):
             if page.out in wanted:
@@ -394,6 +396,12 @@ class Builder:
             old = data.memo.get(page.out)
             if page.key is None or old is None or old[0] != page.key:
                 todo.append(i)
+            else:
+                maybe.append(i)
+        on_disk = bs.output_signatures(cfg.output_path, [jobs[i].out for i in maybe], each=True) or {}
+        gone = [i for i in maybe if jobs[i].out not in written or on_disk.get(jobs[i].out) != written[jobs[i].out]]
+        if gone:  # deleted or edited in output/ since: render again (a whole output/ deleted: every page)
+            todo = sorted(todo + gone)
         self.progress.stage("render", len(todo))
         global _RENDERING
         _RENDERING = (renderer, jobs)  # forked workers inherit it

@@ -13,7 +13,6 @@ import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from . import build_state as bs
 
 COMPRESS_AFTER = 256 * 1024 * 1024
 
@@ -43,14 +42,10 @@ class OutputFiles(Mapping[str, bytes]):
         return sha
 
     def reuse(self, name: str, sha: str, page: object) -> None:
+        """A page not rendered: its bytes are in output/ (checked: same size and time as after the last write)."""
         self.order.append(name)
         self.hashes[name] = sha
         self.reused[name] = (sha, page)
-
-    def untouched(self, before: Mapping[str, tuple[int, int]]) -> set[str]:
-        """Reused files whose (size, mtime) on disk are still what they were after the last write."""
-        now = bs.output_signatures(self.out, list(self.reused), each=True)
-        return {name for name in self.reused if name in before and now.get(name) == before[name]}
 
     def __contains__(self, name: object) -> bool:
         return name in self.fresh or name in self.reused
