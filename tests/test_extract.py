@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.boilerplate import Boilerplate, copyright_name, match_pattern, split_title
+from digest.boilerplate import Boilerplate, match_pattern
 from digest.extract import extract_text, learn_boilerplate
+from digest.outlet import copyright_name, split_title
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 FR_SEED = SEEDS / "000_8a8f612192489650.txt"
