@@ -32,7 +32,8 @@ from .models import Article, Problem, SourceFile
 log = logging.getLogger(__name__)
 
 NAMESPACE = "article"
-PARSE_MODULES = ("digest.read", "digest.extract", "digest.boilerplate", "digest.language", "digest.dates",
+PARSE_MODULES = ("digest.read", "digest.extract", "digest.boilerplate", "digest.tokens", "digest.outlet", "digest.lines",
+                 "digest.headline_candidates", "digest.headline", "digest.language", "digest.dates",
                  "digest.articles", "digest.models", "digest.config", "digest.article_cache")
 PARSE_PACKAGES = ("py3langid", "dateparser", "charset-normalizer", "markdown-it-py", "python-slugify", "PyYAML",
                   "anyascii", "babel", "tzdata")

@@ -126,6 +126,9 @@ class Builder:
                 files = find_content_files(cfg.content_path, walk_problems)
                 raws = [f.relative_to(cfg.content_path).as_posix() for f in files]
                 sigs = {raw: bs.signature(f) for raw, f in zip(raws, files)}
+            if not quick and index.sigs:
+                from .write import recover_output
+                recover_output(cfg.output_path)  # a build killed while writing is finished (or undone) first
             if (not quick and index.sigs and sigs == index.sigs and None not in sigs.values()
                     and inputs_key == index.inputs_key
                     and bs.output_signatures(cfg.output_path, list(index.output)) == index.output):

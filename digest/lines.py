@@ -108,13 +108,23 @@ def _classify(text: str, lang: str | None) -> str:
     return "near" if density >= STOP_LOW else "bad"
 
 
-def _neighbour(classes: list[str], i: int, step: int, skip: tuple[str, ...]) -> str:
-    j = i + step
-    while 0 <= j < len(classes):
-        if classes[j] not in skip:
-            return classes[j]
-        j += step
-    return "bad"
+def _nearest(classes: list[str], skip: str) -> tuple[list[str], list[str]]:
+    """For each position, the nearest class before and after it that is not ``skip`` ("bad" past the ends).
+
+    One pass each way, so a long run of skipped lines costs linear time, not quadratic.
+    """
+    before, after = ["bad"] * len(classes), ["bad"] * len(classes)
+    last = "bad"
+    for i, c in enumerate(classes):
+        before[i] = last
+        if c != skip:
+            last = c
+    last = "bad"
+    for i in range(len(classes) - 1, -1, -1):
+        after[i] = last
+        if classes[i] != skip:
+            last = classes[i]
+    return before, after
 
 
 def _in_context(classes: list[str], sentences: list[bool] | None = None) -> list[str]:
@@ -126,16 +136,15 @@ def _in_context(classes: list[str], sentences: list[bool] | None = None) -> list
     last line of an article is often one).
     """
     out = list(classes)
+    before, after = _nearest(classes, "short")
     for i, c in enumerate(classes):
         if c == "near":
-            prev = _neighbour(classes, i, -1, ("short",))
-            nxt = _neighbour(classes, i, 1, ("short",))
+            prev, nxt = before[i], after[i]
             out[i] = "bad" if prev == nxt == "bad" else "good"
-    resolved = list(out)
+    before, after = _nearest(out, "short")
     for i, c in enumerate(classes):
         if c == "short":
-            prev = _neighbour(resolved, i, -1, ("short",))
-            nxt = _neighbour(resolved, i, 1, ("short",))
+            prev, nxt = before[i], after[i]
             sentence = sentences is not None and sentences[i]
             out[i] = "good" if prev == nxt == "good" or (sentence and "good" in (prev, nxt)) else "bad"
     return out
