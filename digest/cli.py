@@ -39,7 +39,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="show what was read from each file: headline, outlet, language, date, and why")
     _site_args(c)
-    c.add_argument("paths", nargs="*", help="content-relative paths to show (default: all)")
+    c.add_argument("paths", nargs="*", help="article files to show (default: all)")
 
     v = sub.add_parser("serve", help="build, serve output/ and rebuild on changes; open pages reload by themselves")
     _site_args(v)
@@ -102,12 +102,33 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .build import collect_articles
     from .report import format_checks
 
-    cfg = load_config(args.site)
+    site, given = args.site, list(args.paths)
+    if Path(site).is_file():  # `digest check content/x.txt`: the site is here
+        site, given = ".", [site, *given]
+    cfg = load_config(site)
+    wanted = _content_paths(cfg.content_path, given)
     articles, problems = collect_articles(cfg)
-    wanted = set(args.paths)
-    sys.stdout.write(format_checks([a for a in articles if not wanted or a.path in wanted],
-                                   [p for p in problems if not wanted or p.path in wanted]))
-    return 0
+    shown = [a for a in articles if not wanted or a.path in wanted]
+    shown_problems = [p for p in problems if not wanted or p.path in wanted]
+    missing = sorted(wanted - {a.path for a in shown} - {p.path for p in shown_problems})
+    sys.stdout.write(format_checks(shown, shown_problems))
+    for path in missing:
+        log.error("%s: not an article of this site (paths are relative to the site folder or to %s)",
+                  path, cfg.content_path)
+    return 2 if missing else 0
+
+
+def _content_paths(content: Path, given: list[str]) -> set[str]:
+    """Content-relative POSIX paths for paths given relative to here, to the site, or to ``content/``."""
+    root = content.resolve()
+    out = set()
+    for raw in given:
+        found = next((c.resolve() for c in (Path(raw), content.parent / raw, content / raw) if c.is_file()), None)
+        if found is not None and found.is_relative_to(root):
+            out.add(found.relative_to(root).as_posix())
+        else:
+            out.add(Path(raw).as_posix())
+    return out
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -15,6 +15,8 @@ from .tokens import ALL_STOPWORDS, clean, normalise, words
 
 
 _TITLE_SEPARATORS = (" | ", " – ", " — ", " :: ", " - ", " · ", " • ")
+# Leading articles of outlet names ("The Times", "Il Corriere", "Le Monde", "Die Welt", "El País", "O Globo").
+_ARTICLES = frozenset("the a an le la les il lo gli el los las der die das de het o os".split())
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 _LEGAL = re.compile(
     r"(?:[\s,]+(?:gmbh|inc|ltd|llc|plc|ag|sa|s\.a|sas|sarl|srl|s\.r\.l|bv|b\.v|gbr|kg|co|ohg|e\.v|ug|corp|limited)\.?"
@@ -65,7 +67,14 @@ def looks_like_name(text: str) -> bool:
     if find_dates(text):
         return False
     stops = sum(t in ALL_STOPWORDS for t in toks)
-    if stops > 1 or (stops and len(toks) <= 2 and text[:1].islower()):
+    # "Il Corriere del Borgo", "The Times of India": a leading article, then a name-cased title whose
+    # only lower-case words are particles
+    parts = text.split()
+    name_cased = (text[:1].isupper() and parts[0].casefold() in _ARTICLES
+                  and all(t[:1].isupper() or t[:1].isdigit() or (t.islower() and t in ALL_STOPWORDS) for t in parts[1:]))
+    if stops * 2 > len(toks) if name_cased and len(toks) >= 3 else stops > 1:
+        return False
+    if stops and len(toks) <= 2 and text[:1].islower():
         return False
     return not text[:1].islower() or len(toks) <= 2 or bool(_DOMAIN.fullmatch(text))
 

@@ -63,3 +63,16 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     site = write_site(tmp_path, GOOD, config="languages: 5\n")
     proc = subprocess.run([sys.executable, "-m", "digest.cli", "build", str(site)], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "languages" in proc.stderr
+
+
+def test_check_one_file_by_its_path(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    site = write_site(tmp_path, {**GOOD, "b.md": "---\ntitle: Bridge closed for repairs\nlang: en\n---\nThe bridge is shut.\n"})
+    monkeypatch.chdir(site)
+    assert main(["check", "content/b.md", "-q"]) == 0  # a file, as the shell completes it: the site is here
+    out = capsys.readouterr().out
+    assert "Bridge closed for repairs" in out and "Ferry service resumes" not in out
+    assert main(["check", ".", "b.md", "-q"]) == 0  # relative to content/ works too
+    assert "Bridge closed for repairs" in capsys.readouterr().out
+    assert main(["check", ".", "content/missing.md", "-q"]) == 2
+    assert "content/missing.md: not an article of this site" in capsys.readouterr().err

@@ -59,6 +59,20 @@ def test_french_seed_headline_is_exact_not_the_tagline(seeds: dict) -> None:
 
 
 @needs_seeds
+def test_title_line_with_an_outlet_beats_a_truncated_subtitle_the_body_repeats() -> None:
+    body = page("Il Corriere del Borgo – Notizie dal borgo e dal mondo",
+                "Scacchi, Lucia Ferraro vince il torneo di Castelmonte – Il Corriere del Borgo",
+                "Scacchi, Lucia Ferraro vince il torneo di Castelmonte",
+                "La grande maestra chiude a 7,5 punti su 9, mezzo punto davanti allo spagnolo Diego",
+                "La grande maestra Lucia Ferraro ha vinto il torneo di scacchi di Castelmonte, chiudendo con 7,5 "
+                "punti su 9, mezzo punto davanti allo spagnolo Diego Almirall.",
+                "Nell'ultimo turno, venerdì, Ferraro si è accontentata di una patta con il nero in 41 mosse contro "
+                "l'olandese Pieter Ravensberg, risultato sufficiente per conquistare il titolo.")
+    got = extract_text(body)
+    assert got.headline == "Scacchi, Lucia Ferraro vince il torneo di Castelmonte"
+    assert got.source == "Il Corriere del Borgo"
+
+
 def test_english_seed_headline_outlet_and_truncated_subtitle(seeds: dict) -> None:
     en = seeds[EN_SEED.name]
     assert en.headline == "Biden authorizes Ukraine to strike targets in Russia to defend Kharkiv"
@@ -314,6 +328,13 @@ def test_outlet(body: str, outlet: str | None) -> None:
         ("Der Sommer ist da – die kurzen Kleider werden wieder herausgeholt", None),
         ("By John Walk - January 10, 2020", None),
         ("Marketing • Social Media • Jobs", None),
+        # outlet names with a leading article and particles
+        ("Scacchi, Ferraro vince il torneo – Il Corriere del Borgo", ("Scacchi, Ferraro vince il torneo",
+                                                                      "Il Corriere del Borgo", " – ")),
+        ("Monsoon arrives early in Kerala | The Times of India", ("Monsoon arrives early in Kerala",
+                                                                 "The Times of India", " | ")),
+        ("Il Corriere del Borgo – Notizie dal borgo e dal mondo", None),  # a tagline is not an outlet name
+        ("Release notes - Back to GitHub.com", None),
     ],
 )
 def test_split_title(line: str, expected: tuple[str, str, str] | None) -> None:
