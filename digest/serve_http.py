@@ -13,6 +13,7 @@ import logging
 import mimetypes
 import queue
 import socket
+import sys
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +26,7 @@ from .livereload import EVENTS_PATH, HEARTBEAT_SECONDS, EventHub, inject, reload
 log = logging.getLogger(__name__)
 
 PORT_TRIES = 20  # a busy port: try the next ones up to this many
+LISTEN_BACKLOG = 128  # connections the kernel queues while the accept loop is busy (socketserver's default is 5)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,10 @@ class DevHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # With the default backlog of 5, a burst of page loads (a page, its stylesheet, the event stream, other
+    # tabs reloading after a rebuild) overflows the queue and the kernel drops connections: the client only
+    # retries after 1 s, 3 s, 7 s … — seconds of latency or a timeout. A load test saw exactly that.
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], hub: EventHub, root: Path, prefix: str, *, live_reload: bool = True) -> None:
         self.hub = hub
@@ -130,6 +136,14 @@ class DevHTTPServer(ThreadingHTTPServer):
         self.live_reload = live_reload
         self.heartbeat = HEARTBEAT_SECONDS
         super().__init__(address, DevRequestHandler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away mid-answer (closed tab, timed-out request) is not an error worth a traceback."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError):
+            log.debug("%s went away: %s", client_address, exc)
+            return
+        super().handle_error(request, client_address)
 
     def server_bind(self) -> None:
         if self.address_family == socket.AF_INET6:

@@ -18,9 +18,9 @@ import pytest
 
 from digest.config import SiteConfig
 from digest.errors import BuildError, ConfigError, ThemeError
-from digest.livereload import OVERLAY_ID, BuildState, ErrorInfo, describe_error, inject, reload_snippet
+from digest.livereload import OVERLAY_ID, BuildState, ErrorInfo, EventHub, describe_error, inject, reload_snippet
 from digest.serve import ChangeRecorder, DevServer, is_temp_file, wait_for_quiet
-from digest.serve_http import resolve_request
+from digest.serve_http import DevHTTPServer, resolve_request
 from digest.write import write_output
 
 SCRIPT_MARK = b"data-digest-livereload"
@@ -262,6 +262,57 @@ def test_busy_port_moves_to_the_next_free_one(tmp_path: Path, caplog: pytest.Log
         assert "loopback only" in caplog.text
     finally:
         blocker.close()
+
+
+BURST = 64  # connections opened at once, as 50 load-test clients (or many tabs reloading after a rebuild) do
+
+
+def _connect_burst(server: DevHTTPServer, n: int = BURST) -> int:
+    """Open ``n`` connections while the server accepts none; how many the kernel completed within 1 s each."""
+    address = server.server_address[:2]
+    socks, connected = [], 0
+    try:
+        for _ in range(n):
+            sock = socket.socket()
+            sock.settimeout(1.0)
+            socks.append(sock)
+            try:
+                sock.connect(address)
+                connected += 1
+            except OSError:
+                break
+    finally:
+        for sock in socks:
+            sock.close()
+    return connected
+
+
+def test_a_burst_of_connections_is_queued_not_dropped(tmp_path: Path) -> None:
+    # regression: socketserver's listen backlog of 5 made the kernel drop connections under 50 concurrent
+    # clients; they were retried only after 1 s, 3 s, 7 s … and timed out (benchmarks/serve_load.py)
+    server = DevHTTPServer(("127.0.0.1", 0), EventHub(), tmp_path, "/")
+    try:
+        assert _connect_burst(server) == BURST
+    finally:
+        server.server_close()
+
+
+def test_a_client_that_went_away_is_not_reported_as_an_error(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    server = DevHTTPServer(("127.0.0.1", 0), EventHub(), tmp_path, "/")
+    try:
+        try:
+            raise BrokenPipeError(32, "Broken pipe")
+        except BrokenPipeError:
+            server.handle_error(None, ("127.0.0.1", 1))
+        assert capsys.readouterr().err == ""
+        try:
+            raise ValueError("a real bug")
+        except ValueError:
+            server.handle_error(None, ("127.0.0.1", 1))
+        assert "ValueError: a real bug" in capsys.readouterr().err
+    finally:
+        server.server_close()
 
 
 # -- injection -----------------------------------------------------------------------------------
