@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .cache import Cache
 from .config import SiteConfig
-from .errors import ContentError
+from .errors import ContentError, VanishedError
 from .fingerprint import article_fingerprint, code_fingerprint, digest_of
 from .models import Article, Problem, SourceFile
 
@@ -86,7 +86,7 @@ def parse_source(src: SourceFile, cfg: SiteConfig, boilerplate: object, boilerpl
 
 @dataclass(frozen=True)
 class ReadResult:
-    """One content file after reading: its source, or the read error; warnings of decoding."""
+    """One content file after reading: its source, or the read error (neither: it was deleted meanwhile); warnings."""
 
     source: SourceFile | None
     error: Problem | None
@@ -100,6 +100,9 @@ def read_source(file: Path, content_dir: Path) -> ReadResult:
     problems: list[Problem] = []
     try:
         src = read_file(file, content_dir, problems)
+    except VanishedError as err:  # deleted since the scan: neither an article nor a problem
+        log.debug("%s", err)
+        return ReadResult(None, None, ())
     except ContentError as err:
         return ReadResult(None, Problem(err.path, err.message, err.line, "error"), tuple(problems))
     return ReadResult(src, None, tuple(problems))

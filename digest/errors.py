@@ -32,6 +32,13 @@ class ContentError(DigestError):
         super().__init__(f"{where}: {message}")
 
 
+class VanishedError(ContentError):
+    """A content file was deleted (or renamed) between finding it and reading it: not a problem, it is left out."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, "was removed while the build was reading it: left out (the next build sees the change)")
+
+
 class ThemeError(DigestError):
     """A theme or template is missing or broken."""
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ContentError
+from .errors import ContentError, VanishedError
 from .models import Format, Problem, SourceFile
 
 log = logging.getLogger(__name__)
@@ -329,6 +329,8 @@ def read_file(file: Path, content_dir: Path, problems: list[Problem] | None = No
             raise ContentError(rel, "is a link that loops back on itself: remove the link") from None
         if isinstance(exc, FileNotFoundError) and file.is_symlink():
             raise ContentError(rel, "is a link to a file that does not exist: remove the link or restore the file") from None
+        if isinstance(exc, FileNotFoundError) and not os.path.lexists(file):
+            raise VanishedError(rel) from None  # saved by an editor or a scraper while we were reading: not an error
         raise ContentError(rel, f"cannot be read ({exc.strerror or exc}): check its permissions") from None
     if len(data) > MAX_BYTES:
         raise ContentError(rel, f"is over {MAX_BYTES // 1_048_576} MB (it grew while being read): split it or remove it")
@@ -404,6 +406,9 @@ def read_content(content_dir: Path, problems: list[Problem] | None = None) -> It
     for file in find_content_files(content_dir, problems):
         try:
             src = read_file(file, content_dir, problems)
+        except VanishedError as err:
+            log.debug("%s", err)
+            continue
         except ContentError as err:
             yield err
             continue

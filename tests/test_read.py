@@ -283,3 +283,19 @@ def test_absurd_modification_times_are_clamped(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Headline\n\nBody.\n", encoding="utf-8")
     os.utime(tmp_path / "a.txt", (1e13, 1e13))  # year 318857
     assert read_file(tmp_path / "a.txt", tmp_path).mtime <= 7_258_118_400
+
+
+def test_a_file_deleted_between_scan_and_read_is_left_out_quietly(tmp_path: Path) -> None:
+    from digest.errors import VanishedError
+
+    content = tmp_path / "content"
+    content.mkdir()
+    gone = content / "gone.md"
+    gone.write_text("---\ntitle: Gone\n---\nbody\n", encoding="utf-8")
+    gone.unlink()  # as an editor's save-by-rename or a scraper's cleanup does while a build runs
+    with pytest.raises(VanishedError):
+        read_file(gone, content)
+    from digest.article_cache import read_source
+
+    res = read_source(gone, content)
+    assert res.source is None and res.error is None  # not an article, and not a problem to report
