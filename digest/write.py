@@ -9,7 +9,7 @@ How a write survives being killed at any moment (the manifest is the commit reco
    a path we never produced that already holds other bytes is a user's file, and the write stops
    before changing anything. Stale files (produced last time, not now) are removed only while
    they still hold the bytes we wrote (a file edited by hand since is kept).
-3. **Stage.** New and changed files are written (and fsync'ed) into ``output/.digest-staging/``.
+3. **Stage.** New and changed files are written into ``output/.digest-staging/`` and flushed to disk (one ``sync``).
    Killed here: nothing served has changed; the next write deletes the staging folder.
 4. **Commit.** The manifest (every produced file with its SHA-256, plus the pending moves and
    removals) replaces the old one atomically. This is the point of no return.
@@ -190,15 +190,15 @@ def _file_sha(path: Path) -> str | None:
         return None
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    """Create ``path`` (replacing it) with ``data``, flushed to disk."""
+def _write_file(path: Path, data: bytes, *, flush: bool = True) -> None:
+    """Create ``path`` (replacing it) with ``data``, flushed to disk unless ``flush`` is False."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         os.fchmod(fd, 0o644)  # readable by the web server whatever the umask
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        if FSYNC:
+        if FSYNC and flush:
             os.fsync(fd)
     finally:
         os.close(fd)
@@ -390,7 +390,9 @@ def _stage(target: Path, names: Iterable[str], files: Mapping[str, bytes]) -> No
     staging = target / STAGING
     staging.mkdir()
     for i, name in enumerate(names):
-        _write_file(staging / _staged_name(i), files[name])
+        _write_file(staging / _staged_name(i), files[name], flush=False)
+    if FSYNC:
+        os.sync()  # one flush for every staged file: thousands of fsync calls took a third of a 10,000-page write
     _fsync_dir(staging)
 
 
