@@ -162,7 +162,7 @@ def test_failure_while_staging_changes_nothing(tmp_path: Path, monkeypatch: pyte
     real = w._write_file
     calls = []
 
-    def disk_full(path, data):
+    def disk_full(path, data, **_):
         calls.append(path)
         if len(calls) == 2:
             raise OSError(28, "No space left on device", str(path))
