@@ -132,3 +132,12 @@ def test_content_is_escaped(tmp_path: Path, embedder) -> None:
     text = all_text(root / "output")
     assert "<script>alert" not in text and "<img src=x" not in text and "<b onmouseover" not in text
     assert 'href="javascript:' not in text
+
+
+def test_example_site_holds_the_seeds_verbatim() -> None:
+    from conftest import EXAMPLE_SEEDS, SEED_NAMES, SEEDS
+
+    if not SEEDS.is_dir():
+        pytest.skip(f"no shared seeds at {SEEDS} to compare with")
+    for name in SEED_NAMES:
+        assert (EXAMPLE_SEEDS / name).read_bytes() == (SEEDS / name).read_bytes(), name

@@ -1,6 +1,6 @@
 """Extraction from raw scraped text: headline, outlet, subtitle, date, clean body, learned boilerplate.
 
-Synthetic pages are written inline; the seed checks read ``../shared/seeds`` and skip when absent.
+Synthetic pages are written inline; the seed checks read ``../shared/seeds`` (or the example site's verbatim copies).
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from digest.boilerplate import Boilerplate, match_pattern
 from digest.extract import extract_text, learn_boilerplate
 from digest.outlet import copyright_name, split_title
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-FR_SEED = SEEDS / "000_8a8f612192489650.txt"
-EN_SEED = SEEDS / "002_5d74b59e32ccff9c.txt"
-needs_seeds = pytest.mark.skipif(not (FR_SEED.is_file() and EN_SEED.is_file()), reason="shared/seeds not available")
+from conftest import seed_files
+
+FR_SEED, EN_SEED = seed_files()
 
 # Prose paragraphs (long, full of function words) to build pages from.
 P1 = ("The city council voted on Tuesday to close the old harbour bridge for repairs, after engineers found "
@@ -51,14 +50,12 @@ def seeds() -> dict[str, object]:
     return {name: extract_text(body, path=name, boilerplate=learned) for name, body in bodies}
 
 
-@needs_seeds
 def test_french_seed_headline_is_exact_not_the_tagline(seeds: dict) -> None:
     fr = seeds[FR_SEED.name]
     assert fr.headline == "Guerre en Ukraine. Joe Biden autorise Kiev à frapper des cibles en Russie pour défendre Kharkiv"
     assert "Les nouvelles les plus importantes de la journée" not in fr.paragraphs
 
 
-@needs_seeds
 def test_title_line_with_an_outlet_beats_a_truncated_subtitle_the_body_repeats() -> None:
     body = page("Il Corriere del Borgo – Notizie dal borgo e dal mondo",
                 "Scacchi, Lucia Ferraro vince il torneo di Castelmonte – Il Corriere del Borgo",
@@ -82,7 +79,6 @@ def test_english_seed_headline_outlet_and_truncated_subtitle(seeds: dict) -> Non
     assert any("L’Express" in reason or "L'Express" in reason for reason in en.evidence)
 
 
-@needs_seeds
 @pytest.mark.parametrize("seed", [FR_SEED, EN_SEED], ids=["fr", "en"])
 def test_every_real_body_paragraph_of_the_seeds_survives_whole_and_in_order(seeds: dict, seed: Path) -> None:
     not_body = {
@@ -97,7 +93,6 @@ def test_every_real_body_paragraph_of_the_seeds_survives_whole_and_in_order(seed
     assert list(seeds[seed.name].paragraphs) == expected
 
 
-@needs_seeds
 def test_seed_boilerplate_is_removed(seeds: dict) -> None:
     body = "\n".join(p for ex in seeds.values() for p in ex.paragraphs)
     for chrome in ("Quitter la version mobile", "READ ALSO", "Les nouvelles les plus importantes"):
