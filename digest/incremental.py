@@ -63,6 +63,8 @@ class Builder:
         self._notes.append((level, message))
         getattr(log, level)("%s", message)
 
+    supports_quick = True  # build(cfg, changed, quick=True): what the dev server looks for
+
     def __call__(self, cfg: SiteConfig, changed: Sequence[str | Path] = ()) -> BuildResult:
         """``builder(cfg)``, as the dev server's loop calls its builder."""
         return self.build(cfg, changed)

@@ -90,24 +90,14 @@ def wait_for_quiet(recorder: ChangeRecorder, stop: threading.Event, *, debounce:
 
 
 def default_builder(include_drafts: bool = False) -> Builder:
-    """The real pipeline with one Embedder kept for the life of the server (created lazily, in the build thread)."""
-    from .build import build_site
-    from .embed import Embedder
+    """The incremental pipeline (:class:`digest.build.Builder`), kept for the life of the server.
 
-    embedders: dict[Path, Embedder] = {}
+    It remembers the last build in memory, so a save is read, encoded and rendered alone (``quick``)
+    and the exact build that regroups everything follows it (see ``DevServer.rebuild``).
+    """
+    from .build import Builder as IncrementalBuilder
 
-    def build(cfg: SiteConfig) -> Any:
-        cache = cfg.root / ".digest-cache"
-        if cache not in embedders:
-            embedders[cache] = Embedder(cache)
-        return build_site(cfg, embedder=embedders[cache], include_drafts=include_drafts)
-
-    def close() -> None:
-        for embedder in embedders.values():
-            embedder.close()
-
-    build.close = close  # type: ignore[attr-defined]
-    return build
+    return IncrementalBuilder(include_drafts=include_drafts)
 
 
 @contextmanager
@@ -155,6 +145,7 @@ class DevServer:
         self.builds = 0  # build attempts, for tests and benchmarks
         self._stop = threading.Event()
         self._cfg: SiteConfig | None = None
+        self.exact_pending = False  # the last build was quick (provisional): an exact one follows
         self._watches: dict[Path, tuple[Any, int]] = {}
         self._observer: Any = None
 
@@ -221,16 +212,30 @@ class DevServer:
             self._observer.start()
 
     # -- building --------------------------------------------------------------------------------
+    def _build(self, cfg: SiteConfig, changes: Sequence[str]) -> Any:
+        """A quick build of just the saved files when the builder can do one, else a full (exact) build."""
+        quick_build = getattr(self.builder, "build", None)
+        if changes and callable(quick_build) and getattr(self.builder, "supports_quick", False):
+            return quick_build(cfg, changed=list(changes), quick=True)
+        return self.builder(cfg)
+
     def rebuild(self, changes: Sequence[str] = ()) -> bool:
-        """Reload the config and build; publish the outcome to open pages. False when the build failed."""
+        """Reload the config and build; publish the outcome to open pages. False when the build failed.
+
+        With ``changes`` the builder may answer quickly with a provisional site (the saved articles'
+        pages current, stories as before); ``exact_pending`` then says that ``rebuild()`` without
+        changes should follow, which the serve loop does as soon as no further save is waiting.
+        """
         self.builds += 1
         rel = [os.path.relpath(p, self.site_dir) for p in changes]
         why = f" after {len(rel)} change(s) ({_names(rel)})" if rel else ""
+        if not rel and self.exact_pending:
+            why = " (exact: stories regrouped)"
         start = time.perf_counter()
         try:
-            with _quiet_pipeline(bool(rel)):
+            with _quiet_pipeline(bool(rel) or self.exact_pending):
                 cfg = load_config(self.site_dir, output_dir=self.output_dir)
-                result = self.builder(cfg)
+                result = self._build(cfg, changes)
         except Exception as exc:  # noqa: BLE001 - any failure must keep the last good site served
             info = describe_error(exc, self.site_dir)
             if not isinstance(exc, DigestError):
@@ -238,8 +243,10 @@ class DevServer:
             log.error("build failed%s in %.2fs: %s — still serving the last good site",
                       why, time.perf_counter() - start, info)
             self.hub.publish(BuildState(self.hub.state.generation, info, False))
+            self.exact_pending = False
             return False
         elapsed = time.perf_counter() - start
+        self.exact_pending = bool(getattr(result, "provisional", False))
         self._cfg = cfg
         if self.httpd is not None:
             self.httpd.root, self.httpd.prefix = cfg.output_path, cfg.path_prefix
@@ -250,8 +257,10 @@ class DevServer:
         self.hub.publish(BuildState(state.generation + 1 if changed else state.generation, None, css_only))
         stages = " · ".join(f"{name} {sec:.2f}" for name, sec in getattr(result, "timings", ()))
         problems = len(getattr(result, "problems", ()))
-        log.info("%s%s in %.2fs: %d written, %d removed, %d unchanged%s%s%s%s", "rebuilt" if rel else "built",
-                 why, elapsed, len(written), len(removed), getattr(result, "unchanged", 0),
+        log.info("%s%s in %.2fs%s: %d written, %d removed, %d unchanged%s%s%s%s",
+                 "rebuilt" if rel or self.builds > 1 else "built",
+                 why, elapsed, " (quick: the saved files only, stories as before; the exact build follows)"
+                 if self.exact_pending else "", len(written), len(removed), getattr(result, "unchanged", 0),
                  f" [{stages}]" if stages else "",
                  f"; written: {_names(written)}" if written else "",
                  f"; removed: {_names(removed)}" if removed else "",
@@ -287,6 +296,9 @@ class DevServer:
             self._announce()
             self.ready.set()
             while not self._stop.is_set():
+                if self.exact_pending and not self.recorder.pending.is_set():
+                    self.rebuild()  # the exact build after a quick one; new saves meanwhile get a quick one next
+                    continue
                 changes = wait_for_quiet(self.recorder, self._stop, debounce=self.debounce, max_wait=self.max_wait)
                 if changes and not self._stop.is_set():
                     self.rebuild(changes)

@@ -604,3 +604,39 @@ def test_real_build_template_error_points_at_file_and_line(tmp_path: Path, embed
         assert status == 200 and b"Harbour bridge closes" in body and b"templates/404.html:4" in body
         (site / "templates" / "404.html").unlink()
         wait_until(lambda: server.hub.state.error is None, what="the fixed build")
+
+
+def test_a_save_gets_a_quick_build_then_the_exact_one(tmp_path: Path, embedder) -> None:
+    """The saved article's page is current after a quick build; the exact build that follows regroups, and
+    the site it leaves is byte for byte what a clean build of the same content gives."""
+    from digest.build import Builder, build_site
+    from digest.config import load_config
+
+    def make(root: Path) -> Path:
+        (root / "content").mkdir(parents=True)
+        (root / "config.yaml").write_text("title: Real\nlanguages: [en, fr]\ntimezone: UTC\n")
+        (root / "content" / "a.md").write_text("---\ntitle: Harbour bridge closes for repairs\nlang: en\n"
+                                               "date: 2024-06-01T08:00:00+00:00\nsource: Gazette\n---\n\nBody.\n")
+        return root
+
+    site = make(tmp_path / "site")
+    builder = Builder(embedder=embedder)
+    server = DevServer(site, port=0, debounce=0.15, builder=builder)
+    new = ("---\ntitle: Le pont du port ferme pour travaux\nlang: fr\ndate: 2024-06-01T09:00:00+00:00\n"
+           "source: La Voix\n---\n\nCorps.\n")
+    with running(server):
+        builds = server.builds
+        (site / "content" / "b.md").write_text(new)
+        page = site / "output" / "articles" / "fr" / "le-pont-du-port-ferme-pour-travaux" / "index.html"
+        wait_until(page.is_file, what="the new article's page")
+        wait_until(lambda: server.builds >= builds + 2 and not server.exact_pending, what="the exact build")
+        served = {p.relative_to(site / "output"): p.read_bytes() for p in (site / "output").rglob("*")
+                  if p.is_file() and not p.name.startswith(".")}
+    clean = make(tmp_path / "clean")
+    (clean / "content" / "b.md").write_text(new)
+    build_site(load_config(clean), embedder=embedder)
+    expected = {p.relative_to(clean / "output"): p.read_bytes() for p in (clean / "output").rglob("*")
+                if p.is_file() and not p.name.startswith(".")}
+    assert served == expected
+    stories = json.loads(served[Path("api/stories.json")])["stories"]
+    assert len(stories) == 1 and len(stories[0]["articles"]) == 2  # the exact build grouped the two versions
