@@ -257,14 +257,15 @@ class DevServer:
         self.hub.publish(BuildState(state.generation + 1 if changed else state.generation, None, css_only))
         stages = " · ".join(f"{name} {sec:.2f}" for name, sec in getattr(result, "timings", ()))
         problems = len(getattr(result, "problems", ()))
-        log.info("%s%s in %.2fs%s: %d written, %d removed, %d unchanged%s%s%s%s",
+        log.info("%s%s in %.2fs: %d written, %d removed, %d unchanged%s%s%s%s%s",
                  "rebuilt" if rel or self.builds > 1 else "built",
-                 why, elapsed, " (quick: the saved files only, stories as before; the exact build follows)"
-                 if self.exact_pending else "", len(written), len(removed), getattr(result, "unchanged", 0),
+                 why, elapsed, len(written), len(removed), getattr(result, "unchanged", 0),
                  f" [{stages}]" if stages else "",
                  f"; written: {_names(written)}" if written else "",
                  f"; removed: {_names(removed)}" if removed else "",
-                 f"; {problems} file(s) with problems (listed above)" if problems else "")
+                 f"; {problems} file(s) with problems (listed above)" if problems else "",
+                 "; quick: the saved files only, stories as before (the exact build follows)"
+                 if self.exact_pending else "")
         return True
 
     # -- the loop --------------------------------------------------------------------------------
