@@ -190,3 +190,35 @@ def test_files_are_world_readable(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert (tmp_path / "site/output/a/b.html").stat().st_mode & 0o777 == 0o644
+
+
+def test_files_the_caller_vouches_for_are_neither_read_nor_hashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    import digest.write as w
+
+    files = {"a.html": b"<p>a</p>", "b.html": b"<p>b</p>"}
+    run(tmp_path, files)
+    hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    read: list[str] = []
+    real_sha = w._file_sha
+    monkeypatch.setattr(w, "_file_sha", lambda path: read.append(path.name) or real_sha(path))
+    new = {"a.html": b"<p>a</p>", "b.html": b"<p>b, changed</p>"}
+    report = write_output(tmp_path / "site" / "output", new, site_root=tmp_path / "site",
+                          content_dir=tmp_path / "site" / "content",
+                          hashes={**hashes, "b.html": hashlib.sha256(new["b.html"]).hexdigest()},
+                          unchanged={"a.html"})
+    assert report.written == ("b.html",) and report.unchanged == 1
+    assert "a.html" not in read  # trusted: same bytes as the manifest says we wrote
+
+
+def test_a_vouched_file_the_manifest_disagrees_with_is_checked(tmp_path: Path) -> None:
+    import hashlib
+
+    run(tmp_path, {"a.html": b"<p>a</p>"})
+    new = {"a.html": b"<p>new a</p>"}  # the caller is wrong: these are not the bytes we wrote last time
+    report = write_output(tmp_path / "site" / "output", new, site_root=tmp_path / "site",
+                          content_dir=tmp_path / "site" / "content",
+                          hashes={"a.html": hashlib.sha256(new["a.html"]).hexdigest()}, unchanged={"a.html"})
+    assert report.written == ("a.html",)
+    assert (tmp_path / "site" / "output" / "a.html").read_bytes() == b"<p>new a</p>"
