@@ -410,15 +410,18 @@ class Builder:
         self.progress.stage("render", len(todo))
         global _RENDERING
         _RENDERING = (renderer, jobs)  # forked workers inherit it
+        keyed_reads: set[str] = set()  # what pages with a key read of ``site`` (the others always render)
         try:
             for i, (body, reads) in zip(todo, ordered_imap(_render_page, todo, workers=self.workers,
                                                            progress=self.progress)):
-                renderer.site_reads.update(reads)
+                keyed_reads.update(reads)
                 sha = output.add(jobs[i].out, body)
                 if jobs[i].key is not None:
                     memo[jobs[i].out] = (jobs[i].key, sha)
         finally:
             _RENDERING = None
+        renderer.site_reads.clear()
+        renderer.site_reads.update(keyed_reads)
         for page in jobs:
             if page.out not in output and page.out in wanted:
                 old = data.memo[page.out]
@@ -444,8 +447,10 @@ def _render_page(i: int) -> tuple[bytes, tuple[str, ...]]:
     """Render page ``i`` of the render in progress (here or in a forked worker); with what it read of ``site``."""
     assert _RENDERING is not None
     renderer, jobs = _RENDERING
+    reads = renderer.site_reads  # type: ignore[attr-defined]
+    reads.clear()
     body = jobs[i].make()
-    return body, tuple(renderer.site_reads)  # type: ignore[attr-defined]
+    return body, tuple(reads) if jobs[i].key is not None else ()  # a page without a key is always rendered
 
 
 def _writer_takes_hashes() -> bool:

@@ -116,7 +116,11 @@ RENDER_MODULES = ("digest.render", "digest.feeds", "digest.sitemap", "digest.url
                   "digest.models", "digest.fingerprint", "digest.api")
 RENDER_PACKAGES = ("jinja2", "markupsafe", "markdown-it-py", "babel")
 #: What templates may read from ``site`` without making every page depend on everything.
-SITE_WIDE = frozenset({"languages", "default_language", "generated", "days"})
+# Values of ``site`` that every page key covers. Anything else a page with a key reads from ``site``
+# (its article count, its generation time, its articles) makes keys untrustworthy: every page is then
+# rendered on every build. The default theme shows the article count only on archive pages, which
+# have no key (they change with every new article and are rendered on every build anyway).
+SITE_WIDE = frozenset({"languages", "default_language", "days"})
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ class _Count:
         self._items, self._seen = items, seen
 
     def __len__(self) -> int:
+        self._seen.add("articles#")
         return len(self._items)
 
     def __iter__(self) -> Iterator[Any]:
@@ -196,7 +201,7 @@ class Renderer:
         self.site_key = digest_of(
             code_fingerprint(RENDER_MODULES, RENDER_PACKAGES), repr(cfg), sorted(self.assets),
             files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg)]), site.languages, site.default_language,
-            self.default, site.days, len(site.articles), site.generated.isoformat(),
+            self.default, site.days,
         )
         self._digest = digest_of
         self.env.globals.update(

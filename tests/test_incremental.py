@@ -203,3 +203,21 @@ def test_quick_build_of_a_config_change_is_a_full_build(site: Path, tmp_path: Pa
     result = builder.build(load_config(site), changed=[str(site / "config.yaml")], quick=True)
     assert not result.provisional
     assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+
+
+@pytest.mark.parametrize("shown", ["{{ site.articles|length }} articles", "as of {{ site.generated.isoformat() }}"])
+def test_a_theme_showing_site_wide_values_on_every_page_stays_exact(site: Path, tmp_path: Path, embedder,
+                                                                     shown: str) -> None:
+    """Pages are skipped when their key is unchanged; a template that shows the article count or the build
+    time on every page makes that unsafe, so then every page is rendered again (and the output stays exact)."""
+    (site / "templates").mkdir()
+    (site / "templates" / "article.html").write_text(
+        '{% extends "default/article.html" %}{% block footer_note %}<p class="count">' + shown
+        + "</p>{% endblock %}\n", encoding="utf-8")
+    builder = Builder(embedder=embedder)
+    builder.build(load_config(site))
+    CHANGES["add"](site / "content")
+    builder.build(load_config(site))
+    fresh = tmp_path / "clean"
+    shutil.copytree(site / "templates", fresh / "templates")
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
