@@ -26,7 +26,7 @@ class GroupingConfig:
     window_hours: float = 72.0  # articles further apart in time are never compared (0: no limit; undated: always compared)
     neighbours: int = 40  # candidate pairs per article (nearest neighbours, per language side); 20 left big
     # multilingual stories in fragments (average-link counts pairs never scored as 0)
-    link_same: float = 0.85  # second stage: centroid cosine to merge clusters that share a language
+    link_same: float = 0.80  # second stage: centroid cosine to merge clusters that share a language
     link_cross: float = 0.70  # second stage: centroid cosine to merge clusters in different languages
 
 
