@@ -23,7 +23,7 @@ class GroupingConfig:
     """How articles are grouped into stories."""
 
     threshold: float = 0.25  # minimum average pair probability (same story) for two clusters to merge
-    window_hours: float = 72.0  # articles further apart in time are never compared (0: no limit; undated: always compared)
+    window_hours: float = 48.0  # articles further apart in time are never compared (0: no limit; undated: always compared)
     neighbours: int = 40  # candidate pairs per article (nearest neighbours, per language side); 20 left big
     # multilingual stories in fragments (average-link counts pairs never scored as 0)
     link_same: float = 0.80  # second stage: centroid cosine to merge clusters that share a language
