@@ -8,7 +8,8 @@ Articles without a trusted date are compared with every article.
 
 ``k`` (``GroupingConfig.neighbours``) bounds how big a story can grow in average-link, which
 counts a pair never scored as 0: with 20 per side, stories of a few hundred articles (a big event
-in nine languages) stayed in fragments; 40 scores about 1.8x the pairs (OG2021 dev, 48 h window).
+in nine languages) stay in fragments. 40 groups them better but scores about 2x the pairs, and
+average-link's per-cluster dicts then need 2.6 GB for 100,000 articles (30: 2.2 GB; 20: < 2 GB).
 """
 
 from __future__ import annotations
