@@ -5,6 +5,11 @@ there is a body), searched in time-sorted blocks so each article is only compare
 articles inside its window; and lexical blocking, pairs of articles sharing rare folded
 words or numbers (this is what finds the versions in languages the encoder does not cover).
 Articles without a trusted date are compared with every article.
+
+``k`` (``GroupingConfig.neighbours``) bounds how big a story can grow in average-link, which
+counts a pair never scored as 0: with 20 per side, stories of a few hundred articles (a big event
+in nine languages) stay in fragments. 40 groups them better but scores about 2x the pairs, and
+average-link's per-cluster dicts then need 2.6 GB for 100,000 articles (30: 2.2 GB; 20: < 2 GB).
 """
 
 from __future__ import annotations
