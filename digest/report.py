@@ -15,7 +15,7 @@ def _article_line(a: Article, marker: str = " ") -> str:
 
 
 def _pair_line(p: PairScore, titles: dict[str, str]) -> str:
-    signals = ", ".join(f"{name} {value:.2f}" for name, value in p.signals)
+    signals = ", ".join(name if name.startswith("shared:") else f"{name} {value:.2f}" for name, value in p.signals)
     verdict = "joined" if p.joined else "kept apart"
     return (f"      {p.score:.3f} {verdict} (threshold {p.threshold:.2f}){': ' + signals if signals else ''}\n"
             f"        {titles.get(p.a, p.a)[:60]!r} ~ {titles.get(p.b, p.b)[:60]!r}\n")
