@@ -151,7 +151,7 @@ class Builder:
                 (log.error if problem.level == "error" else log.warning)("%s", problem)
 
             clock = time.perf_counter()
-            output, memo = self._render(cfg, site, keys, data, index.output)
+            output, memo = self._render(cfg, site, keys, data, index.output, quick=quick)
             timings.append(("render", time.perf_counter() - clock))
 
             clock = time.perf_counter()
@@ -382,8 +382,14 @@ class Builder:
 
     # -- render ---------------------------------------------------------------------------------
     def _render(self, cfg: SiteConfig, site: Site, keys: dict[str, str], data: bs.Data,
-                written: dict[str, tuple[int, int]]) -> tuple[OutputFiles, dict[str, tuple[str, str]]]:
-        """Render the pages whose key changed, and those no longer in output/ as the last build left them."""
+                written: dict[str, tuple[int, int]], *, quick: bool = False
+                ) -> tuple[OutputFiles, dict[str, tuple[str, str]]]:
+        """Render the pages whose key changed, and those no longer in output/ as the last build left them.
+
+        A ``quick`` build leaves the whole-site machine files (``DEFERRED``: stories.json, sitemap,
+        feeds) as the last build wrote them when they are still there: nobody is looking at them, and
+        the exact build that follows writes them.
+        """
         from .render import Renderer
 
         renderer = Renderer(site, cfg, article_keys=keys)
@@ -399,7 +405,9 @@ class Builder:
                 continue
             wanted.add(page.out)
             old = data.memo.get(page.out)
-            if page.key is None or old is None or old[0] != page.key:
+            if quick and page.key is None and _deferred(page.out) and old is not None:
+                maybe.append(i)
+            elif page.key is None or old is None or old[0] != page.key:
                 todo.append(i)
             else:
                 maybe.append(i)
@@ -418,6 +426,8 @@ class Builder:
                 sha = output.add(jobs[i].out, body)
                 if jobs[i].key is not None:
                     memo[jobs[i].out] = (jobs[i].key, sha)
+                elif _deferred(jobs[i].out):
+                    memo[jobs[i].out] = ("", sha)  # no key: its last bytes, for a quick build to leave in place
         finally:
             _RENDERING = None
         renderer.site_reads.clear()
@@ -438,6 +448,14 @@ class Builder:
         if self.embedder is not None and self._own_embedder:
             self.embedder.close()
             self.embedder = None
+
+
+DEFERRED = ("api/stories.json", "sitemap.xml", "robots.txt")  # and every edition's atom.xml
+
+
+def _deferred(out: str) -> bool:
+    """Whole-site machine files that a quick build leaves as they are (the exact build rewrites them)."""
+    return out in DEFERRED or out.endswith("/atom.xml")
 
 
 _RENDERING: tuple[object, list] | None = None  # (renderer, pages) of the render in progress
