@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Any, Literal, Mapping
 
@@ -150,7 +151,7 @@ class Site:
     generated: datetime  # from content (or SOURCE_DATE_EPOCH), never from the clock
     problems: tuple[Problem, ...] = ()
 
-    @property
+    @cached_property  # a frozen dataclass: computed once (read for every page of a build)
     def days(self) -> tuple[date, ...]:
         """Days that have stories, newest first."""
         return tuple(sorted({s.day for s in self.stories}, reverse=True))

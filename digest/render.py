@@ -167,7 +167,8 @@ class _SiteView:
 class Renderer:
     """Holds the Jinja2 environment, URLs and asset map for one build; ``jobs()`` lists every output file."""
 
-    def __init__(self, site: Site, cfg: SiteConfig, *, article_keys: Mapping[str, str] | None = None) -> None:
+    def __init__(self, site: Site, cfg: SiteConfig, *, article_keys: Mapping[str, str] | None = None,
+                 story_keys: Mapping[str, tuple[Story, str]] | None = None) -> None:
         from .fingerprint import article_keys_for, code_fingerprint, digest_of, files_fingerprint
 
         self.site = site
@@ -197,7 +198,10 @@ class Renderer:
         self._dirs: dict[str, str] = {}
         self.site_reads: set[str] = set()  # what templates read from ``site`` (see SITE_WIDE)
         self.article_keys = article_keys_for(site.articles, article_keys)
-        self._story_keys: dict[str, str] = {}
+        # story id → (story, key); ``story_keys`` are the last build's: a story that is the very same
+        # object (the incremental build keeps the stories none of whose articles changed) keeps its key
+        self._known_story_keys = story_keys or {}
+        self.story_keys: dict[str, tuple[Story, str]] = {}
         self.site_key = digest_of(
             code_fingerprint(RENDER_MODULES, RENDER_PACKAGES), repr(cfg), sorted(self.assets),
             files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg)]), site.languages, site.default_language,
@@ -278,10 +282,11 @@ class Renderer:
     def story_key(self, story: Story) -> str:
         from .fingerprint import story_fingerprint
 
-        key = self._story_keys.get(story.id)
-        if key is None:
-            key = self._story_keys[story.id] = story_fingerprint(story, self.article_keys)
-        return key
+        known = self.story_keys.get(story.id) or self._known_story_keys.get(story.id)
+        if known is None or known[0] is not story:
+            known = (story, story_fingerprint(story, self.article_keys))
+        self.story_keys[story.id] = known
+        return known[1]
 
     def _page(self, template: str, lang: str, path: str, *, switch: Callable[[], list[Switch]], key: tuple | None,
               index: bool = True, lastmod: datetime | None = None, **ctx: Any) -> Page:
