@@ -25,7 +25,8 @@ from .cache import Cache
 from .config import SiteConfig
 from .errors import BuildError
 from .fingerprint import code_fingerprint, digest_of, files_fingerprint
-from .models import Article, Problem, Site
+from .gc_tuning import fewer_full_collections
+from .models import Article, PairScore, Problem, Site, Story
 from .output_files import OutputFiles
 from .parallel import ordered_imap, ordered_map
 from .prewarm import prewarm_embeddings
@@ -57,6 +58,7 @@ class Builder:
         self._paths: tuple[Path, Path] | None = None
         self._notes: list[tuple[str, str]] = []
         self.builds = 0
+        self._story_keys: dict[str, tuple[Story, str]] = {}  # the last render's, by story id
 
     def _note(self, level: str, message: str) -> None:
         """Log a line that a build with nothing changed must repeat (a draft skipped, a decoding warning)."""
@@ -104,12 +106,16 @@ class Builder:
         ``provisional``; the next ``build`` (without ``quick``) makes the site exactly what a clean
         build gives. Without a usable previous build in memory, ``quick`` is a full build.
         """
+        self.builds += 1
+        self._notes = []
+        with fewer_full_collections():
+            return self._build(cfg, changed, quick=quick)
+
+    def _build(self, cfg: SiteConfig, changed: Sequence[str | Path], *, quick: bool) -> BuildResult:
         from .article_cache import parse_fingerprint
         from .read import find_content_files
         from .theme import i18n_dirs, template_dirs, theme_dirs
 
-        self.builds += 1
-        self._notes = []
         try:
             timings: list[tuple[str, float]] = []
             clock = time.perf_counter()
@@ -229,24 +235,37 @@ class Builder:
         return [cfg.content_path / raw for raw in raws], raws, {raw: sigs[raw] for raw in raws}
 
     def _provisional(self, cfg: SiteConfig, articles: list[Article], problems: list[Problem], data: bs.Data) -> Site:
-        """The previous stories, with changed articles in place, removed ones gone and new ones alone."""
+        """The previous stories, with changed articles in place, removed ones gone and new ones alone.
+
+        A story none of whose articles changed is kept as it was (assembling it again would give the
+        same story: its canonical version, order and score depend only on its articles, the
+        configuration and the site's languages); only the others are assembled again.
+        """
         from .models import Grouping
-        from .rank import assemble_stories
+        from .rank import assemble_stories, story_order
 
         assert data.stories is not None
         languages = site_languages(cfg, articles)
+        same_languages = data.site is not None and data.site.languages == languages
         where = {a.id: i for i, a in enumerate(articles)}
+        kept: list[Story] = []
         clusters: list[tuple[int, ...]] = []
+        pairs: list[PairScore] = []
         placed: set[int] = set()
         for story in data.stories:
-            members = tuple(sorted(where[a.id] for a in story.articles if a.id in where))
-            if members:
-                clusters.append(members)
-                placed.update(members)
+            members = [where.get(a.id) for a in story.articles]
+            if same_languages and all(i is not None and articles[i] is a for i, a in zip(members, story.articles)):
+                kept.append(story)
+                placed.update(members)  # type: ignore[arg-type]
+                continue
+            present = tuple(sorted(i for i in members if i is not None))
+            if present:
+                clusters.append(present)
+                placed.update(present)
+                pairs.extend(p for p in story.pairs if p.a in where and p.b in where)
         clusters += [(i,) for i in range(len(articles)) if i not in placed]
-        pairs = tuple(p for story in data.stories for p in story.pairs if p.a in where and p.b in where)
-        grouping = Grouping(clusters=tuple(sorted(clusters)), pairs=pairs, threshold=cfg.grouping.threshold)
-        stories = assemble_stories(articles, grouping, cfg, languages)
+        grouping = Grouping(clusters=tuple(sorted(clusters)), pairs=tuple(pairs), threshold=cfg.grouping.threshold)
+        stories = tuple(sorted((*kept, *assemble_stories(articles, grouping, cfg, languages)), key=story_order))
         return Site(articles=tuple(articles), stories=stories, languages=languages,
                     default_language=cfg.default_language or languages[0], generated=generated_time(articles),
                     problems=tuple(problems))
@@ -392,7 +411,7 @@ class Builder:
         """
         from .render import Renderer
 
-        renderer = Renderer(site, cfg, article_keys=keys)
+        renderer = Renderer(site, cfg, article_keys=keys, story_keys=self._story_keys)
         output = OutputFiles(cfg.output_path)
         memo: dict[str, tuple[str, str]] = {}
         jobs = list(renderer.jobs())
@@ -432,6 +451,7 @@ class Builder:
             _RENDERING = None
         renderer.site_reads.clear()
         renderer.site_reads.update(keyed_reads)
+        self._story_keys = renderer.story_keys  # the unchanged stories' keys, for the next build
         for page in jobs:
             if page.out not in output and page.out in wanted:
                 old = data.memo[page.out]

@@ -99,8 +99,13 @@ def assemble_stories(articles: Sequence[Article], grouping: Grouping, cfg: SiteC
                 pairs=pairs,
             )
         )
-    stories.sort(key=lambda s: (-s.day.toordinal(), -s.score, s.id))
+    stories.sort(key=story_order)
     return tuple(stories)
+
+
+def story_order(story: Story) -> tuple[int, float, str]:
+    """The order of a site's stories: by day (newest first), then score, then id."""
+    return (-story.day.toordinal(), -story.score, story.id)
 
 
 def top_stories(stories: Sequence[Story], day: date, n: int) -> tuple[Story, ...]:

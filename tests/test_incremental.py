@@ -196,6 +196,24 @@ def test_quick_build_shows_the_change_then_the_next_build_is_exact(site: Path, t
     assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
 
 
+def test_quick_build_keeps_the_untouched_stories_and_reassembles_the_edited_one(site: Path, embedder) -> None:
+    from digest.rank import story_order
+
+    builder = Builder(embedder=embedder)
+    before = {s.id: s for s in builder.build(load_config(site)).site.stories}
+    CHANGES["edit-md"](site / "content")
+    quick = builder.build(load_config(site), changed=["2024-06-01/tram-en.md"], quick=True).site
+    assert quick.stories == tuple(sorted(quick.stories, key=story_order))  # the site's story order
+    assert sorted(s.id for s in quick.stories) == sorted(before)
+    for story in quick.stories:
+        paths = sorted(a.path for a in story.articles)
+        assert paths == sorted(a.path for a in before[story.id].articles)  # nobody moved
+        if "2024-06-01/tram-en.md" in paths:
+            assert "Alden tram line opens at last" in [a.title for a in story.articles]
+        else:
+            assert story is before[story.id]  # not assembled again
+
+
 def test_quick_build_of_a_config_change_is_a_full_build(site: Path, tmp_path: Path, embedder) -> None:
     builder = Builder(embedder=embedder)
     builder.build(load_config(site))
