@@ -59,6 +59,7 @@ class Builder:
         self._notes: list[tuple[str, str]] = []
         self.builds = 0
         self._story_keys: dict[str, tuple[Story, str]] = {}  # the last render's, by story id
+        self._last_was_quick = False  # the last build was quick: its stories are not the exact ones
 
     def _note(self, level: str, message: str) -> None:
         """Log a line that a build with nothing changed must repeat (a draft skipped, a decoding warning)."""
@@ -137,8 +138,8 @@ class Builder:
             if not quick and index.sigs:
                 from .write import recover_output
                 recover_output(cfg.output_path)  # a build killed while writing is finished (or undone) first
-            if (not quick and index.sigs and sigs == index.sigs and None not in sigs.values()
-                    and inputs_key == index.inputs_key
+            if (not quick and not self._last_was_quick and index.sigs and sigs == index.sigs
+                    and None not in sigs.values() and inputs_key == index.inputs_key
                     and bs.output_signatures(cfg.output_path, list(index.output)) == index.output):
                 return self._unchanged(index, timings, clock)
             data = self._load_data()
@@ -173,7 +174,8 @@ class Builder:
 
             data.memo = memo
             data.site = site
-            index.sigs = sigs if not quick else {}  # after a quick build, the next one checks everything
+            index.sigs = sigs  # after a quick build, another quick one starts from these files
+            self._last_was_quick = quick  # … and the next full one does not take "nothing changed" for an answer
             index.inputs_key = inputs_key
             index.counts = (len(site.articles), len(site.stories), len(site.languages))
             index.problems = site.problems

@@ -196,6 +196,23 @@ def test_quick_build_shows_the_change_then_the_next_build_is_exact(site: Path, t
     assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
 
 
+def test_saves_in_a_row_each_get_a_quick_build_then_one_exact_build(site: Path, tmp_path: Path, embedder) -> None:
+    """A second save before the exact build has run is answered quickly too (not by a full build)."""
+    builder = Builder(embedder=embedder)
+    builder.build(load_config(site))
+    CHANGES["edit-md"](site / "content")
+    assert builder.build(load_config(site), changed=["2024-06-01/tram-en.md"], quick=True).provisional
+    CHANGES["add"](site / "content")
+    second = builder.build(load_config(site), changed=[str(site / "content/2024-06-02/heat-fr.md")], quick=True)
+    assert second.provisional
+    pages = output_bytes(site)
+    assert "articles/fr/record-de-chaleur-a-alden/index.html" in pages
+    assert any(b"Alden tram line opens at last" in data for data in pages.values())
+    exact = builder.build(load_config(site))  # nothing new on disk since the quick one, yet it regroups
+    assert not exact.provisional and exact.written
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+
+
 def test_quick_build_keeps_the_untouched_stories_and_reassembles_the_edited_one(site: Path, embedder) -> None:
     from digest.rank import story_order
 
