@@ -34,6 +34,7 @@ from .progress import Progress
 
 if TYPE_CHECKING:
     from .embed import Embedder
+    from .write import WriteReport
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class Builder:
         self.builds = 0
         self._story_keys: dict[str, tuple[Story, str]] = {}  # the last render's, by story id
         self._last_was_quick = False  # the last build was quick: its stories are not the exact ones
+        self._on_disk: dict[str, tuple[int, int]] = {}  # output signatures taken before this build's write
 
     def _note(self, level: str, message: str) -> None:
         """Log a line that a build with nothing changed must repeat (a draft skipped, a decoding warning)."""
@@ -130,7 +132,7 @@ class Builder:
                                                       *(d / "static" for d in theme_dirs(cfg))]))
             quick = quick and self._can_be_quick(cfg, changed, inputs_key)
             if quick:
-                files, raws, sigs = self._quick_files(cfg, changed)
+                raws, sigs = self._quick_files(cfg, changed)
             else:
                 files = find_content_files(cfg.content_path, walk_problems)
                 raws = [f.relative_to(cfg.content_path).as_posix() for f in files]
@@ -143,7 +145,7 @@ class Builder:
                     and bs.output_signatures(cfg.output_path, list(index.output)) == index.output):
                 return self._unchanged(index, timings, clock)
             data = self._load_data()
-            sources = self._read(cfg, files, raws, sigs, data)
+            sources = self._read(cfg, raws, sigs, data)
             timings.append(("read", time.perf_counter() - clock))
 
             clock = time.perf_counter()
@@ -180,7 +182,7 @@ class Builder:
             index.counts = (len(site.articles), len(site.stories), len(site.languages))
             index.problems = site.problems
             index.notes = tuple(self._notes)
-            index.output = bs.output_signatures(cfg.output_path, list(output)) or {}
+            index.output = self._output_after(cfg, list(output), report)
             if quick:
                 data.group_key = None  # stories are provisional: group again next time
             else:
@@ -189,6 +191,18 @@ class Builder:
                                provisional=quick)
         finally:
             self.progress.done()
+
+    def _output_after(self, cfg: SiteConfig, names: list[str], report: WriteReport) -> dict[str, tuple[int, int]]:
+        """Each output file's signature after the write: taken again only for the files the writer wrote
+        (and the manifest); the others it left alone keep the signature taken before rendering."""
+        before = self._on_disk
+        if report.recovered:  # an interrupted write was finished first: anything may differ
+            before = {}
+        fresh = set(report.written).union(name for name in names if name not in before)
+        now = bs.output_signatures(cfg.output_path, sorted(fresh))
+        if now is None:  # one is missing: the next build checks everything
+            return {}
+        return {**{name: before[name] for name in names if name not in fresh}, **now}
 
     def _unchanged(self, index: bs.Index, timings: list[tuple[str, float]], clock: float) -> BuildResult:
         """Nothing changed: report as a full build would (its problems again), write nothing."""
@@ -219,7 +233,7 @@ class Builder:
         return True
 
     def _quick_files(self, cfg: SiteConfig, changed: Sequence[str | Path]
-                     ) -> tuple[list[Path], list[str], dict[str, bs.Signature | None]]:
+                     ) -> tuple[list[str], dict[str, bs.Signature | None]]:
         """The previous build's files, with the changed ones stat'ed again (added or removed)."""
         assert self.index is not None
         root = cfg.content_path.resolve()
@@ -234,7 +248,7 @@ class Builder:
             else:
                 sigs[raw] = sig
         raws = sorted(sigs)
-        return [cfg.content_path / raw for raw in raws], raws, {raw: sigs[raw] for raw in raws}
+        return raws, {raw: sigs[raw] for raw in raws}
 
     def _provisional(self, cfg: SiteConfig, articles: list[Article], problems: list[Problem], data: bs.Data) -> Site:
         """The previous stories, with changed articles in place, removed ones gone and new ones alone.
@@ -273,10 +287,10 @@ class Builder:
                     problems=tuple(problems))
 
     # -- read -----------------------------------------------------------------------------------
-    def _read(self, cfg: SiteConfig, files: list[Path], raws: list[str], sigs: dict[str, bs.Signature | None],
+    def _read(self, cfg: SiteConfig, raws: list[str], sigs: dict[str, bs.Signature | None],
               data: bs.Data) -> list[tuple[str, bs.FileEntry]]:
-        """Every content file as an entry, re-reading only those whose signature changed."""
-        todo = [(raw, f) for raw, f in zip(raws, files)
+        """Every content file (by content-relative path) as an entry, re-reading only those whose signature changed."""
+        todo = [(raw, cfg.content_path / raw) for raw in raws
                 if sigs[raw] is None or raw not in data.files or data.files[raw].sig != sigs[raw]]
         self.progress.stage("read", len(todo))
         results: list[ReadResult] = ordered_map(partial(read_source, content_dir=cfg.content_path),
@@ -433,6 +447,7 @@ class Builder:
             else:
                 maybe.append(i)
         on_disk = bs.output_signatures(cfg.output_path, [jobs[i].out for i in maybe], each=True) or {}
+        self._on_disk = on_disk  # signatures before the write (see _output_after)
         gone = [i for i in maybe if jobs[i].out not in written or on_disk.get(jobs[i].out) != written[jobs[i].out]]
         if gone:  # deleted or edited in output/ since: render again (a whole output/ deleted: every page)
             todo = sorted(todo + gone)

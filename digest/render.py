@@ -192,6 +192,7 @@ class Renderer:
         self.by_day: dict[date, list[Story]] = {}  # site.stories is already ranked within each day
         for story in site.stories:
             self.by_day.setdefault(story.day, []).append(story)
+        self._day_updated: dict[date, datetime | None] = {}
         self.indexable: list[tuple[str, datetime | None]] = []  # pages for sitemap.xml, in output order
         self._strings: dict[str, Strings] = {}
         self._names: dict[str, str] = {}
@@ -323,7 +324,9 @@ class Renderer:
         return [(story, story.version_in(lang) or story.canonical) for story in top]
 
     def day_updated(self, day: date) -> datetime | None:
-        return max((last_updated(s) for s in self.by_day.get(day, [])), default=None)
+        if day not in self._day_updated:  # asked by every edition's day page, the archive and the front page
+            self._day_updated[day] = max((last_updated(s) for s in self.by_day.get(day, [])), default=None)
+        return self._day_updated[day]
 
     def digest_page(self, lang: str, day: date | None, path: str, *, latest: bool) -> Page:
         days = self.site.days
