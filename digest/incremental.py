@@ -74,6 +74,15 @@ class Builder:
         """``builder(cfg)``, as the dev server's loop calls its builder."""
         return self.build(cfg, changed)
 
+    def warm_up(self) -> None:
+        """Load now what the first quick build would otherwise wait for (the dev server calls this once it
+        is serving): the saved state when the last build found nothing changed, and the language model."""
+        from .language import detect_language
+
+        if self.index is not None and self.index.sigs and self.data is None:
+            self._load_data()
+        detect_language("Loading the language model before the first save.")
+
     # -- state ----------------------------------------------------------------------------------
     def _state_for(self, cfg: SiteConfig, parse_key: str) -> tuple[bs.Index, bs.Data | None]:
         paths = bs.state_paths(cfg.root / ".digest-cache", cfg.output_path)
@@ -220,8 +229,11 @@ class Builder:
         """Only article files changed, and the previous build (with its stories) is in memory."""
         from .read import FORMATS
 
-        if not changed or self.data is None or self.data.stories is None or self.index is None \
-                or not self.index.sigs or self.index.inputs_key != inputs_key:
+        if not changed or self.index is None or not self.index.sigs or self.index.inputs_key != inputs_key:
+            return False
+        if self.data is None and not self._last_was_quick:  # the last build found nothing changed: the
+            self._load_data()  # saved state is the last build's (loading it beats regrouping everything)
+        if self.data is None or self.data.stories is None:
             return False
         root = cfg.content_path.resolve()
         for path in changed:

@@ -296,6 +296,12 @@ class DevServer:
             http_thread.start()
             self._announce()
             self.ready.set()
+            warm_up = getattr(self.builder, "warm_up", None)
+            if callable(warm_up):  # what the first save would wait for (state, models), loaded while idle
+                try:
+                    warm_up()
+                except Exception:  # pragma: no cover - a failure here only costs the first save time
+                    log.debug("warm-up failed", exc_info=True)
             while not self._stop.is_set():
                 if self.exact_pending and not self.recorder.pending.is_set():
                     self.rebuild()  # the exact build after a quick one; new saves meanwhile get a quick one next

@@ -213,6 +213,16 @@ def test_saves_in_a_row_each_get_a_quick_build_then_one_exact_build(site: Path, 
     assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
 
 
+def test_the_first_save_after_a_restart_on_an_unchanged_site_gets_a_quick_build(site: Path, embedder) -> None:
+    Builder(embedder=embedder).build(load_config(site))
+    restarted = Builder(embedder=embedder)  # a new `digest serve`: state on disk, nothing changed
+    assert not restarted.build(load_config(site)).written
+    CHANGES["edit-md"](site / "content")
+    quick = restarted.build(load_config(site), changed=["2024-06-01/tram-en.md"], quick=True)
+    assert quick.provisional  # the saved stories, not a regrouping of everything
+    assert any(b"Alden tram line opens at last" in data for data in output_bytes(site).values())
+
+
 def test_quick_build_keeps_the_untouched_stories_and_reassembles_the_edited_one(site: Path, embedder) -> None:
     from digest.rank import story_order
 
