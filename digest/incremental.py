@@ -390,6 +390,13 @@ class Builder:
             fps[p.article.path] = p.fingerprint
         slugs = {a.path: a.slug for a in articles}
         articles = _unique_slugs(articles)
+        renamed = [k for k, a in enumerate(articles) if a.slug != slugs[a.path]]
+        if renamed and data.site is not None:  # a renamed copy equal to last build's is that very object:
+            before = {a.id: a for a in data.site.articles}  # a quick build then keeps its story as it is
+            for k in renamed:
+                old = before.get(articles[k].id)
+                if old is not None and old == articles[k]:
+                    articles[k] = old
         keys = {a.id: fps[a.path] if a.slug == slugs[a.path] else digest_of(fps[a.path], a.slug) for a in articles}
         return articles, problems, keys
 

@@ -241,6 +241,20 @@ def test_quick_build_keeps_the_untouched_stories_and_reassembles_the_edited_one(
             assert story is before[story.id]  # not assembled again
 
 
+def test_quick_build_keeps_the_story_of_an_article_renamed_for_a_slug_clash(site: Path, embedder) -> None:
+    (site / "content/2024-06-02/heat-again.md").write_text(  # same headline: its slug gets a suffix
+        "---\ntitle: Heat record in Alden\nlang: en\ndate: 2024-06-02T18:00:00+00:00\nsource: Other Post\n---\n"
+        "Evening temperatures stayed high.\n", encoding="utf-8")
+    builder = Builder(embedder=embedder)
+    first = builder.build(load_config(site)).site
+    assert len({a.slug for a in first.articles}) == len(first.articles)
+    before = {s.id: s for s in first.stories}
+    CHANGES["edit-txt"](site / "content")
+    quick = builder.build(load_config(site), changed=["2024-06-02/bridge.txt"], quick=True).site
+    heat = [s for s in quick.stories if any("heat" in a.path for a in s.articles)]
+    assert heat and all(s is before[s.id] for s in heat)
+
+
 def test_quick_build_of_a_config_change_is_a_full_build(site: Path, tmp_path: Path, embedder) -> None:
     builder = Builder(embedder=embedder)
     builder.build(load_config(site))
