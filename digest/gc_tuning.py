@@ -20,8 +20,7 @@ FULL_COLLECTION_EVERY = 1000  # generation-1 collections between full ones (CPyt
 @contextmanager
 def fewer_full_collections() -> Iterator[None]:
     old = gc.get_threshold()
-    if len(old) >= 3:
-        gc.set_threshold(old[0], old[1], max(old[2], FULL_COLLECTION_EVERY))
+    gc.set_threshold(old[0], old[1], max(old[2], FULL_COLLECTION_EVERY))
     try:
         yield
     finally:

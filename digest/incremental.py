@@ -79,7 +79,7 @@ class Builder:
         is serving): the saved state when the last build found nothing changed, and the language model."""
         from .language import detect_language
 
-        if self.index is not None and self.index.sigs and self.data is None:
+        if self.index is not None and self.index.sigs:
             self._load_data()
         detect_language("Loading the language model before the first save.")
 
@@ -231,9 +231,8 @@ class Builder:
 
         if not changed or self.index is None or not self.index.sigs or self.index.inputs_key != inputs_key:
             return False
-        if self.data is None and not self._last_was_quick:  # the last build found nothing changed: the
-            self._load_data()  # saved state is the last build's (loading it beats regrouping everything)
-        if self.data is None or self.data.stories is None:
+        # after a build that found nothing changed the state is still on disk: loading it beats regrouping
+        if self._load_data().stories is None:
             return False
         root = cfg.content_path.resolve()
         for path in changed:
