@@ -18,8 +18,9 @@ Two ways to run it:
   3. **group** — skipped when the articles are the same as last time (same fingerprints); else
      run again over all articles, with embeddings from the cache (only new text is encoded).
   4. **render** — every page has a key over its inputs (:class:`digest.render.Page`); pages whose
-     key is unchanged are not rendered (their bytes are already in output/).
-  5. **write** — :func:`digest.write.write_output` writes only changed bytes and removes stale files.
+     key is unchanged are not rendered (their bytes are already in output/). Rendered pages go
+     straight to :class:`digest.write.OutputWriter`, which stages the changed ones on disk.
+  5. **write** — the writer commits: only changed bytes are written, stale files are removed.
 
   When nothing changed at all (files, config, theme, and output/ as we left it), a build stops
   after step 1 and writes nothing.

@@ -7,6 +7,7 @@ same inputs (``tests/test_incremental.py``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -27,14 +28,14 @@ from .errors import BuildError
 from .fingerprint import code_fingerprint, digest_of, files_fingerprint
 from .gc_tuning import fewer_full_collections
 from .models import Article, PairScore, Problem, Site, Story
-from .output_files import OutputFiles
 from .parallel import ordered_imap, ordered_map
 from .prewarm import prewarm_embeddings
 from .progress import Progress
 
 if TYPE_CHECKING:
     from .embed import Embedder
-    from .write import WriteReport
+    from .render import Page
+    from .write import OutputWriter, WriteReport
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class Builder:
         self._notes: list[tuple[str, str]] = []
         self.builds = 0
         self._story_keys: dict[str, tuple[Story, str]] = {}  # the last render's, by story id
+        self._page_keys: dict[str, tuple[tuple, str]] = {}  # the last render's, by page path
         self._last_was_quick = False  # the last build was quick: its stories are not the exact ones
         self._on_disk: dict[str, tuple[int, int]] = {}  # output signatures taken before this build's write
 
@@ -168,20 +170,17 @@ class Builder:
             for problem in site.problems:
                 (log.error if problem.level == "error" else log.warning)("%s", problem)
 
-            clock = time.perf_counter()
-            output, memo = self._render(cfg, site, keys, data, index.output, quick=quick)
-            timings.append(("render", time.perf_counter() - clock))
+            from .write import OutputWriter
 
-            clock = time.perf_counter()
-            from .write import write_output
+            with OutputWriter(cfg.output_path, site_root=cfg.root, content_dir=cfg.content_path) as writer:
+                clock = time.perf_counter()  # rendered pages are staged as they come (see OutputWriter)
+                names, memo = self._render(cfg, site, keys, data, index.output, writer, quick=quick)
+                timings.append(("render", time.perf_counter() - clock))
 
-            self.progress.stage("write", len(output))
-            if _WRITER_TAKES_HASHES:  # files it is told are untouched are neither read nor hashed again
-                report = write_output(cfg.output_path, output, site_root=cfg.root, content_dir=cfg.content_path,
-                                      hashes=output.hashes, unchanged=set(output.reused))  # type: ignore[call-arg]
-            else:
-                report = write_output(cfg.output_path, output, site_root=cfg.root, content_dir=cfg.content_path)
-            timings.append(("write", time.perf_counter() - clock))
+                clock = time.perf_counter()
+                self.progress.stage("write", len(names))
+                report = writer.commit()
+                timings.append(("write", time.perf_counter() - clock))
 
             data.memo = memo
             data.site = site
@@ -191,7 +190,7 @@ class Builder:
             index.counts = (len(site.articles), len(site.stories), len(site.languages))
             index.problems = site.problems
             index.notes = tuple(self._notes)
-            index.output = self._output_after(cfg, list(output), report)
+            index.output = self._output_after(cfg, names, report)
             if quick:
                 data.group_key = None  # stories are provisional: group again next time
             else:
@@ -435,9 +434,10 @@ class Builder:
 
     # -- render ---------------------------------------------------------------------------------
     def _render(self, cfg: SiteConfig, site: Site, keys: dict[str, str], data: bs.Data,
-                written: dict[str, tuple[int, int]], *, quick: bool = False
-                ) -> tuple[OutputFiles, dict[str, tuple[str, str]]]:
-        """Render the pages whose key changed, and those no longer in output/ as the last build left them.
+                written: dict[str, tuple[int, int]], writer: OutputWriter, *, quick: bool = False
+                ) -> tuple[list[str], dict[str, tuple[str, str]]]:
+        """Render the pages whose key changed, and those no longer in output/ as the last build left them,
+        into ``writer``; the others are kept as they are. Returns every output file's name, and the memo.
 
         A ``quick`` build leaves the whole-site machine files (``DEFERRED``: stories.json, sitemap,
         feeds) as the last build wrote them when they are still there: nobody is looking at them, and
@@ -445,18 +445,17 @@ class Builder:
         """
         from .render import Renderer
 
-        renderer = Renderer(site, cfg, article_keys=keys, story_keys=self._story_keys)
-        output = OutputFiles(cfg.output_path)
+        renderer = Renderer(site, cfg, article_keys=keys, story_keys=self._story_keys, page_keys=self._page_keys)
         memo: dict[str, tuple[str, str]] = {}
         jobs = list(renderer.jobs())
         todo: list[int] = []
         maybe: list[int] = []  # pages whose key is unchanged
-        wanted: set[str] = set()
+        wanted: dict[str, int] = {}
         for i, page in enumerate(jobs):
             if page.out in wanted:
                 log.warning("two pages want %s; the later one is skipped", page.out)
                 continue
-            wanted.add(page.out)
+            wanted[page.out] = i
             old = data.memo.get(page.out)
             if quick and page.key is None and _deferred(page.out) and old is not None:
                 maybe.append(i)
@@ -477,7 +476,7 @@ class Builder:
             for i, (body, reads) in zip(todo, ordered_imap(_render_page, todo, workers=self.workers,
                                                            progress=self.progress)):
                 keyed_reads.update(reads)
-                sha = output.add(jobs[i].out, body)
+                sha = writer.add(jobs[i].out, body)
                 if jobs[i].key is not None:
                     memo[jobs[i].out] = (jobs[i].key, sha)
                 elif _deferred(jobs[i].out):
@@ -487,17 +486,19 @@ class Builder:
         renderer.site_reads.clear()
         renderer.site_reads.update(keyed_reads)
         self._story_keys = renderer.story_keys  # the unchanged stories' keys, for the next build
-        for page in jobs:
-            if page.out not in output and page.out in wanted:
-                old = data.memo[page.out]
-                output.reuse(page.out, old[1], page)
-                memo[page.out] = old
-        rendered = len(todo)
+        self._page_keys = renderer.page_keys
+        rendered = set(todo)
+        folder = cfg.output_path
+        for out, i in wanted.items():
+            if i not in rendered:
+                old = data.memo[out]
+                writer.keep(out, old[1], partial(_bytes_on_disk, folder, out, old[1], jobs[i]))
+                memo[out] = old
         if renderer.reads_whole_site:  # a template reads more of the site than page keys cover
             log.debug("templates read %s of the site: every page is rendered on every build", sorted(renderer.site_reads))
             memo = {}
-        log.debug("render: %d pages rendered, %d unchanged", rendered, len(jobs) - rendered)
-        return output, memo
+        log.debug("render: %d pages rendered, %d unchanged", len(todo), len(jobs) - len(todo))
+        return list(wanted), memo
 
     def close(self) -> None:
         if self.embedder is not None and self._own_embedder:
@@ -526,13 +527,13 @@ def _render_page(i: int) -> tuple[bytes, tuple[str, ...]]:
     return body, tuple(reads) if jobs[i].key is not None else ()  # a page without a key is always rendered
 
 
-def _writer_takes_hashes() -> bool:
-    import inspect
-
-    from .write import write_output
-
-    params = inspect.signature(write_output).parameters
-    return "hashes" in params and "unchanged" in params
-
-
-_WRITER_TAKES_HASHES = _writer_takes_hashes()
+def _bytes_on_disk(folder: Path, out: str, sha: str, page: Page) -> bytes:
+    """A page not rendered this build, for the writer when it cannot vouch for it: the bytes in output/ if they
+    are the ones we wrote (``sha``), else the page rendered after all."""
+    try:
+        data = (folder / out).read_bytes()
+        if hashlib.sha256(data).hexdigest() == sha:
+            return data
+    except OSError:
+        pass
+    return page.make()

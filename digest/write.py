@@ -9,8 +9,10 @@ How a write survives being killed at any moment (the manifest is the commit reco
    a path we never produced that already holds other bytes is a user's file, and the write stops
    before changing anything. Stale files (produced last time, not now) are removed only while
    they still hold the bytes we wrote (a file edited by hand since is kept).
-3. **Stage.** New and changed files are written into ``output/.digest-staging/`` and flushed to disk.
-   Killed here: nothing served has changed; the next write deletes the staging folder.
+3. **Stage.** New and changed files are written into ``output/.digest-staging/`` as they come (the
+   incremental build feeds :class:`OutputWriter` page by page while it renders, so a site's bytes are
+   never all in memory), then flushed to disk. Killed here (or a failure while rendering): nothing
+   served has changed; the staging folder is deleted.
 4. **Commit.** The manifest (every produced file with its SHA-256, plus the pending moves and
    removals) replaces the old one atomically. This is the point of no return.
 5. **Apply.** Each staged file is renamed into place (atomic per file): new paths first, then
@@ -27,12 +29,13 @@ ever removed.
 from __future__ import annotations
 
 import hashlib
+import contextlib
 import json
 import logging
 import os
 import shutil
 import stat
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -172,7 +175,7 @@ def _write_manifest(target: Path, manifest: _Manifest) -> None:
     if manifest.pending:
         doc["pending"] = {"moves": manifest.moves, "removals": manifest.removals}
     tmp = target / (MANIFEST + ".tmp")
-    _write_file(tmp, json.dumps(doc, indent=0, ensure_ascii=False).encode("utf-8"))
+    _write_file(tmp, json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     os.replace(tmp, target / MANIFEST)
     _fsync_dir(target)
 
@@ -271,9 +274,12 @@ def _apply(target: Path, manifest: _Manifest) -> tuple[list[str], list[str], lis
     folders = _Folders(target)
     moved: list[str] = []
     made: set[Path] = set()
-    for i, name in enumerate(manifest.moves):
-        rel = safe_relpath(name)
-        src, dst = staging / _staged_name(i), target.joinpath(*rel.parts)
+    moves = [(name, staging / _staged_name(i), target.joinpath(*safe_relpath(name).parts))
+             for i, name in enumerate(manifest.moves)]
+    # new paths first (nothing served links to them yet), then the changed ones: a kill in between leaves
+    # every link of the old pages working; after a kill the repeat goes on in the same order
+    moves = [m for m in moves if not os.path.lexists(m[2])] + [m for m in moves if os.path.lexists(m[2])]
+    for name, src, dst in moves:
         if not src.is_file() or src.is_symlink():
             continue  # already moved by the interrupted write
         in_the_way = folders.problem(dst.parent)
@@ -331,80 +337,172 @@ def _recover(target: Path) -> bool:
     return found
 
 
-@dataclass
-class _Plan:
-    new: list[str]
-    changed: list[str]
-    unchanged: int
-    stale: dict[str, str | None]
-    kept: list[str]
-
-
-def _plan(target: Path, files: Mapping[str, bytes], rels: Mapping[str, PurePosixPath],
-          previous: Mapping[str, str | None], hashes: Mapping[str, str], trusted: Collection[str] = ()) -> _Plan:
-    plan = _Plan([], [], 0, {}, [])
-    folders = _Folders(target)
-    conflicts: list[str] = []
-    for name in sorted(files):
-        if name in trusted:  # the caller checked it this build: our bytes, at the size and time we left them
-            plan.unchanged += 1
-            continue
-        path = target.joinpath(*rels[name].parts)
-        in_the_way = folders.problem(path.parent)
-        if in_the_way:
-            conflicts.append(in_the_way)
-            continue
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            plan.new.append(name)
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            conflicts.append(f"{name} (a folder where the build writes a file)")
-        elif stat.S_ISREG(st.st_mode) and st.st_size == len(files[name]) and _file_sha(path) == hashes[name]:
-            plan.unchanged += 1
-        elif name in previous:
-            plan.changed.append(name)
-        else:
-            conflicts.append(name)
-    if conflicts:
-        conflicts = list(dict.fromkeys(conflicts))
-        shown = ", ".join(conflicts[:5]) + (f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else "")
-        raise BuildError(f"{target} holds files this builder did not write ({shown}); nothing was changed: "
-                         "move them out of the output folder (or delete them), or choose another output folder")
-    for name in sorted(set(previous) - set(files)):
-        try:
-            path = target.joinpath(*safe_relpath(name).parts)
-        except BuildError:
-            continue
-        if not (path.is_file() or path.is_symlink()) or folders.problem(path.parent):
-            continue
-        if previous[name] is not None and not path.is_symlink() and _file_sha(path) != previous[name]:
-            plan.kept.append(name)
-            log.warning("%s/%s is no longer produced but was edited since the build wrote it: kept", target, name)
-            continue
-        plan.stale[name] = previous[name]
-    return plan
-
-
 def _staged_name(i: int) -> str:
     """Staged files are flat (no folders to make and remove): the i-th pending move is ``staging/{i}``."""
     return f"{i:06d}"
 
 
-def _stage(target: Path, names: Iterable[str], files: Mapping[str, bytes]) -> None:
-    staging = target / STAGING
-    staging.mkdir()
-    names = list(names)
-    # Thousands of fsync calls took a third of a 10,000-page write: a big write is flushed by one sync.
-    # A small one (a save in the dev server) fsyncs its own files: a sync also waits for every other
-    # program's unwritten data, seconds on a busy machine.
-    each = len(names) <= SYNC_EACH_UP_TO
-    for i, name in enumerate(names):
-        _write_file(staging / _staged_name(i), files[name], flush=each)
-    if FSYNC and not each:
-        os.sync()
-    _fsync_dir(staging)
+def _write_error(target: Path, exc: OSError) -> BuildError:
+    return BuildError(f"cannot write the site into {target} ({exc.strerror or exc}"
+                      f"{': ' + str(exc.filename) if exc.filename else ''}); the previous site is intact or "
+                      "will be completed by the next build: fix the cause and build again")
+
+
+class OutputWriter:
+    """One write into output/, fed file by file: each new or changed file is staged as it comes, so the
+    bytes of a whole site never need to be in memory at once; :meth:`commit` then does steps 4-6.
+
+        with OutputWriter(out, site_root=root, content_dir=content) as w:
+            for name, data in pages:
+                w.add(name, data)
+            report = w.commit()
+
+    Leaving the ``with`` block without a commit (an error while rendering) discards what was staged:
+    nothing served has changed. The output folder is locked from entering the block to leaving it.
+    """
+
+    def __init__(self, out: Path, *, site_root: Path, content_dir: Path) -> None:
+        self.target = check_output_dir(out, site_root, content_dir)
+        self.hashes: dict[str, str] = {}  # every file of this build → SHA-256 of its bytes
+        self._moves: list[str] = []  # staged, in staging order (new and changed files)
+        self._unchanged = 0
+        self._conflicts: list[str] = []
+        self._lock: contextlib.AbstractContextManager[None] | None = None
+        self.recovered = False
+        self._previous: dict[str, str | None] = {}
+        self._had_manifest = False
+        self._folders = _Folders(self.target)
+        self._committed = False  # once the manifest is committed, the staged files are the next build's to finish
+
+    def __enter__(self) -> OutputWriter:
+        try:
+            self.target.mkdir(parents=True, exist_ok=True)
+            self._lock = _locked(self.target)
+            self._lock.__enter__()
+            self.recovered = _recover(self.target)
+            old = _read_manifest(self.target)
+            self._had_manifest = old is not None
+            self._previous = old.files if old is not None else {}
+            (self.target / STAGING).mkdir()
+        except OSError as exc:
+            self._release()
+            raise _write_error(self.target, exc) from exc
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if not self._committed:
+                _remove_tree(self.target / STAGING)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            lock, self._lock = self._lock, None
+            lock.__exit__(None, None, None)
+
+    def add(self, name: str, data: bytes, sha: str | None = None) -> str:
+        """A file of this build: staged if new or changed, nothing written if output/ already holds these bytes.
+
+        Returns the SHA-256 of ``data`` (``sha`` when the caller already knows it)."""
+        rel = safe_relpath(name)
+        if name in self.hashes:
+            raise BuildError(f"internal error: {name} produced twice")
+        self.hashes[name] = sha = sha or _sha(data)
+        path = self.target.joinpath(*rel.parts)
+        in_the_way = self._folders.problem(path.parent)
+        if in_the_way:
+            self._conflicts.append(in_the_way)
+            return sha
+        try:
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                st = None
+            if st is not None and stat.S_ISDIR(st.st_mode):
+                self._conflicts.append(f"{name} (a folder where the build writes a file)")
+            elif st is not None and stat.S_ISREG(st.st_mode) and st.st_size == len(data) and _file_sha(path) == sha:
+                self._unchanged += 1
+            elif st is not None and name not in self._previous:
+                self._conflicts.append(name)
+            elif not self._conflicts:  # (after a conflict nothing will be written: stop staging)
+                _write_file(self.target / STAGING / _staged_name(len(self._moves)), data, flush=False)
+                self._moves.append(name)
+        except OSError as exc:
+            raise _write_error(self.target, exc) from exc
+        return sha
+
+    def keep(self, name: str, sha: str, data: Callable[[], bytes]) -> None:
+        """A file the caller knows is in output/ as this builder wrote it last time (same size and time), with
+        these bytes: neither read nor hashed if the manifest agrees; else ``data()`` is added."""
+        if not self.recovered and self._previous.get(name) == sha and name not in self.hashes:
+            safe_relpath(name)
+            self.hashes[name] = sha
+            self._unchanged += 1
+        else:
+            self.add(name, data(), sha)
+
+    def commit(self) -> WriteReport:
+        """Flush the staged files, commit the manifest, move them into place, remove stale files."""
+        target = self.target
+        if self._conflicts:
+            conflicts = sorted(dict.fromkeys(self._conflicts))
+            shown = ", ".join(conflicts[:5]) + (f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else "")
+            raise BuildError(f"{target} holds files this builder did not write ({shown}); nothing was changed: "
+                             "move them out of the output folder (or delete them), or choose another output folder")
+        try:
+            stale, kept = self._stale()
+            if not self._moves and not stale and self._had_manifest and self._previous == self.hashes:
+                log.info("output: %d unchanged", self._unchanged)
+                return WriteReport((), (), self._unchanged, tuple(kept), self.recovered)
+            self._flush()
+            manifest = _Manifest(dict(self.hashes), self._moves, stale)
+            _write_manifest(target, manifest)  # the commit
+            self._committed = True
+            moved, removed, also_kept = _apply(target, manifest)
+            _finish(target, manifest)
+        except OSError as exc:
+            raise _write_error(target, exc) from exc
+        log.info("output: %d written, %d unchanged, %d removed", len(moved), self._unchanged, len(removed))
+        return WriteReport(tuple(sorted(moved)), tuple(removed), self._unchanged, tuple(kept + also_kept),
+                           self.recovered)
+
+    def _stale(self) -> tuple[dict[str, str | None], list[str]]:
+        """Files produced last time and not now: to remove while they hold our bytes, else kept (edited by hand)."""
+        stale: dict[str, str | None] = {}
+        kept: list[str] = []
+        for name in sorted(set(self._previous) - set(self.hashes)):
+            try:
+                path = self.target.joinpath(*safe_relpath(name).parts)
+            except BuildError:
+                continue
+            if not (path.is_file() or path.is_symlink()) or self._folders.problem(path.parent):
+                continue
+            if self._previous[name] is not None and not path.is_symlink() and _file_sha(path) != self._previous[name]:
+                kept.append(name)
+                log.warning("%s/%s is no longer produced but was edited since the build wrote it: kept", self.target, name)
+                continue
+            stale[name] = self._previous[name]
+        return stale, kept
+
+    def _flush(self) -> None:
+        """The staged files reach the disk before the commit. Thousands of fsync calls took a third of a
+        10,000-page write: a big write is flushed by one sync. A small one (a save in the dev server)
+        fsyncs its own files: a sync also waits for every other program's unwritten data."""
+        staging = self.target / STAGING
+        if FSYNC and len(self._moves) <= SYNC_EACH_UP_TO:
+            for i in range(len(self._moves)):
+                fd = os.open(staging / _staged_name(i), os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        elif FSYNC:
+            os.sync()
+        _fsync_dir(staging)
 
 
 def write_output(out: Path, files: Mapping[str, bytes], *, site_root: Path, content_dir: Path,
@@ -417,39 +515,13 @@ def write_output(out: Path, files: Mapping[str, bytes], *, site_root: Path, cont
     for byte, what this builder wrote there last time: same size and modification time) spare
     reading and hashing the files of a big site on every build.
     """
-    target = check_output_dir(out, site_root, content_dir)
-    rels = {name: safe_relpath(name) for name in files}
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        with _locked(target):
-            return _write_locked(target, files, rels, hashes, frozenset(unchanged))
-    except OSError as exc:
-        raise BuildError(f"cannot write the site into {target} ({exc.strerror or exc}"
-                         f"{': ' + str(exc.filename) if exc.filename else ''}); the previous site is intact or "
-                         "will be completed by the next build: fix the cause and build again") from exc
-
-
-def _write_locked(target: Path, files: Mapping[str, bytes], rels: Mapping[str, PurePosixPath],
-                  known: Mapping[str, str] | None, unchanged: frozenset[str]) -> WriteReport:
-    recovered = _recover(target)
-    old = _read_manifest(target)
-    previous = old.files if old is not None else {}
-    hashes = {name: known[name] if known is not None and name in known else _sha(files[name]) for name in files}
-    # a file the caller vouches for counts only if the manifest says we wrote exactly those bytes there
-    trusted = set() if recovered else {name for name in unchanged if previous.get(name) == hashes[name]}
-    plan = _plan(target, files, rels, previous, hashes, trusted)
-    if not plan.new and not plan.changed and not plan.stale and old is not None and previous == hashes:
-        log.info("output: %d unchanged", plan.unchanged)
-        return WriteReport((), (), plan.unchanged, tuple(plan.kept), recovered)
-    moves = plan.new + plan.changed  # new paths first: nothing served links to them yet
-    try:
-        _stage(target, moves, files)
-    except BaseException:
-        _remove_tree(target / STAGING)
-        raise
-    manifest = _Manifest(dict(hashes), moves, dict(plan.stale))
-    _write_manifest(target, manifest)  # the commit
-    moved, removed, kept = _apply(target, manifest)
-    _finish(target, manifest)
-    log.info("output: %d written, %d unchanged, %d removed", len(moved), plan.unchanged, len(removed))
-    return WriteReport(tuple(sorted(moved)), tuple(removed), plan.unchanged, tuple(plan.kept + kept), recovered)
+    for name in files:
+        safe_relpath(name)  # every path checked before the output folder is even made
+    with OutputWriter(out, site_root=site_root, content_dir=content_dir) as writer:
+        for name in sorted(files):
+            sha = hashes.get(name) if hashes is not None else None
+            if sha is not None and name in unchanged:
+                writer.keep(name, sha, lambda name=name: files[name])
+            else:
+                writer.add(name, files[name], sha)
+        return writer.commit()

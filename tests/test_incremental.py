@@ -264,6 +264,25 @@ def test_quick_build_of_a_config_change_is_a_full_build(site: Path, tmp_path: Pa
     assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
 
 
+def test_a_template_edited_while_the_builder_lives_is_used_by_its_next_build(site: Path, tmp_path: Path,
+                                                                            embedder) -> None:
+    """Compiled templates are kept between the dev server's builds, by source: an edit is compiled again."""
+    (site / "templates").mkdir()
+    override = site / "templates" / "article.html"
+    override.write_text('{% extends "default/article.html" %}{% block footer_note %}<p>first note</p>{% endblock %}\n',
+                        encoding="utf-8")
+    builder = Builder(embedder=embedder)
+    builder.build(load_config(site))
+    assert b"first note" in output_bytes(site)["articles/en/tram-line-opens-in-alden/index.html"]
+    override.write_text(override.read_text(encoding="utf-8").replace("first note", "second note"), encoding="utf-8")
+    builder.build(load_config(site))
+    page = output_bytes(site)["articles/en/tram-line-opens-in-alden/index.html"]
+    assert b"second note" in page and b"first note" not in page
+    fresh = tmp_path / "clean"
+    shutil.copytree(site / "templates", fresh / "templates")
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+
+
 @pytest.mark.parametrize("shown", ["{{ site.articles|length }} articles", "as of {{ site.generated.isoformat() }}"])
 def test_a_theme_showing_site_wide_values_on_every_page_stays_exact(site: Path, tmp_path: Path, embedder,
                                                                      shown: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import BuildError
-from digest.write import MANIFEST, STAGING, recover_output, write_output
+from digest.write import MANIFEST, STAGING, OutputWriter, recover_output, write_output
 
 
 def run(tmp_path: Path, files: dict[str, bytes]):
@@ -172,6 +173,31 @@ def test_failure_while_staging_changes_nothing(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(BuildError, match="No space left.*build again"):
         run(tmp_path, {"a.html": b"A", "b.html": b"B", "c.html": b"C"})
     assert tree(out) == before and not (out / STAGING).exists()
+
+
+def test_files_are_staged_as_they_come_and_an_error_before_the_commit_changes_nothing(tmp_path: Path) -> None:
+    """The incremental build feeds the writer page by page while rendering: nothing is served until the
+    commit, and a failure half-way (a template error on the 3rd page) leaves the site as it was."""
+    run(tmp_path, {"a.html": b"a", "b.html": b"b"})
+    out = tmp_path / "site/output"
+    before = tree(out)
+    site = tmp_path / "site"
+    with pytest.raises(RuntimeError, match="template error"):
+        with OutputWriter(out, site_root=site, content_dir=site / "content") as writer:
+            writer.add("a.html", b"A")
+            writer.add("new/index.html", b"N")
+            assert len(list((out / STAGING).iterdir())) == 2  # on disk, not held in memory
+            assert tree(out) == {**before, **{f"{STAGING}/{p.name}": p.read_bytes() for p in (out / STAGING).iterdir()}}
+            raise RuntimeError("template error")
+    assert tree(out) == before and not (out / STAGING).exists()
+    with OutputWriter(out, site_root=site, content_dir=site / "content") as writer:  # the lock was released
+        writer.add("a.html", b"A")
+        writer.keep("b.html", hashlib.sha256(b"b").hexdigest(), lambda: b"b")
+        report = writer.commit()
+    assert report.written == ("a.html",) and report.unchanged == 1
+    after = tree(out)
+    assert after.pop(MANIFEST) != before.pop(MANIFEST) and after == {**before, "a.html": b"A"}
+
 
 
 def test_version_1_manifest_is_understood(tmp_path: Path) -> None:
