@@ -51,7 +51,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -149,9 +149,13 @@ def _stage_articles(st: _State) -> None:
     st.articles = _unique_slugs(st.articles)
 
 
-def _unique_slugs(articles: Sequence[Article]) -> list[Article]:
+def _unique_slugs(articles: Sequence[Article], reuse: Mapping[str, tuple[Article, Article]] | None = None
+                  ) -> list[Article]:
     """Two articles of one language never share a URL: later paths get -2, -3, … (the first suffix that no
-    other article has, as its own slug or as a suffixed one)."""
+    other article has, as its own slug or as a suffixed one).
+
+    ``reuse`` (path → (article, its renamed copy), from an earlier call) gives the very same copy back
+    for the very same article renamed alike."""
     ordered = sorted(articles, key=lambda a: a.path)
     wanted = {(a.lang, a.slug) for a in ordered}
     used: set[tuple[str, str]] = set()
@@ -164,8 +168,11 @@ def _unique_slugs(articles: Sequence[Article]) -> list[Article]:
         n = 2
         while (a.lang, f"{a.slug}-{n}") in used or (a.lang, f"{a.slug}-{n}") in wanted:
             n += 1
-        used.add((a.lang, f"{a.slug}-{n}"))
-        out.append(replace(a, slug=f"{a.slug}-{n}"))
+        slug = f"{a.slug}-{n}"
+        used.add((a.lang, slug))
+        before = reuse.get(a.path) if reuse else None
+        out.append(before[1] if before is not None and before[0] is a and before[1].slug == slug
+                   else replace(a, slug=slug))
     return out
 
 

@@ -62,6 +62,7 @@ class Builder:
         self.builds = 0
         self._story_keys: dict[str, tuple[Story, str]] = {}  # the last render's, by story id
         self._page_keys: dict[str, tuple[tuple, str]] = {}  # the last render's, by page path
+        self._renamed: dict[str, tuple[Article, Article, str]] = {}  # path → (article, copy renamed for a slug clash, key)
         self._last_was_quick = False  # the last build was quick: its stories are not the exact ones
         self._on_disk: dict[str, tuple[int, int]] = {}  # output signatures taken before this build's write
 
@@ -336,8 +337,11 @@ class Builder:
 
         usable = [(raw, e) for raw, e in entries if e.error is None and e.source is not None]
         txt = [(raw, e) for raw, e in usable if e.source.format == "txt"]  # type: ignore[union-attr]
-        bp_key = digest_of(tuple((e.source.path, e.source.content_hash) for _, e in txt))  # type: ignore[union-attr]
-        if bp_key != data.boilerplate_key and not (quick and data.boilerplate is not None):
+        if quick and data.boilerplate is not None:  # a quick build keeps the boilerplate it has
+            bp_key = data.boilerplate_key
+        else:
+            bp_key = digest_of(tuple((e.source.path, e.source.content_hash) for _, e in txt))  # type: ignore[union-attr]
+        if bp_key != data.boilerplate_key:
             self._with_bodies(cfg, txt)
             self.progress.stage("learn")
             data.boilerplate = learn_boilerplate([(e.source.path, e.source.body) for _, e in txt])  # type: ignore[union-attr]
@@ -386,16 +390,22 @@ class Builder:
                 continue
             articles.append(p.article)
             fps[p.article.path] = p.fingerprint
-        slugs = {a.path: a.slug for a in articles}
-        articles = _unique_slugs(articles)
-        renamed = [k for k, a in enumerate(articles) if a.slug != slugs[a.path]]
-        if renamed and data.site is not None:  # a renamed copy equal to last build's is that very object:
-            before = {a.id: a for a in data.site.articles}  # a quick build then keeps its story as it is
-            for k in renamed:
+        originals = {a.path: a for a in articles}
+        articles = _unique_slugs(articles, self._renamed)
+        renamed = [k for k, a in enumerate(articles) if a is not originals[a.path]]
+        if renamed and data.site is not None and not self._renamed:  # (after a restart) a renamed copy equal
+            before = {a.id: a for a in data.site.articles}  # to last build's is that very object: a quick build
+            for k in renamed:  # then keeps its story as it is
                 old = before.get(articles[k].id)
                 if old is not None and old == articles[k]:
                     articles[k] = old
-        keys = {a.id: fps[a.path] if a.slug == slugs[a.path] else digest_of(fps[a.path], a.slug) for a in articles}
+        keys = {a.id: fps[a.path] for a in articles}
+        for k in renamed:
+            a = articles[k]
+            known = self._renamed.get(a.path)
+            keys[a.id] = known[2] if known is not None and known[1] is a else digest_of(fps[a.path], a.slug)
+        self._renamed = {articles[k].path: (originals[articles[k].path], articles[k], keys[articles[k].id])
+                         for k in renamed}
         return articles, problems, keys
 
     def _with_bodies(self, cfg: SiteConfig, entries: list[tuple[str, bs.FileEntry]]) -> None:
