@@ -141,6 +141,20 @@ def test_deleted_output_file_is_written_again(site: Path, embedder) -> None:
     assert output_bytes(site) == expected
 
 
+def test_output_file_deleted_while_serving_is_written_again_by_the_exact_build(site: Path, embedder) -> None:
+    """A quick build trusts output/ as the last build left it (it only writes the saved article's pages);
+    the exact build that follows checks every file and writes a deleted one again."""
+    builder = Builder(embedder=embedder)
+    builder.build(load_config(site))
+    victim = next(p for p in (site / "output").rglob("index.html") if "articles" in p.parts and "tram" not in str(p))
+    expected = victim.read_bytes()
+    victim.unlink()
+    CHANGES["edit-md"](site / "content")
+    builder.build(load_config(site), changed=["2024-06-01/tram-en.md"], quick=True)
+    exact = builder.build(load_config(site))
+    assert victim.relative_to(site / "output").as_posix() in exact.written and victim.read_bytes() == expected
+
+
 def test_config_change_rebuilds_every_page(site: Path, tmp_path: Path, embedder) -> None:
     builder = Builder(embedder=embedder)
     builder.build(load_config(site))
