@@ -34,7 +34,7 @@ from .progress import Progress
 
 if TYPE_CHECKING:
     from .embed import Embedder
-    from .render import Page
+    from .render import Page, StoryPages
     from .write import OutputWriter, WriteReport
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class Builder:
         self.builds = 0
         self._story_keys: dict[str, tuple[Story, str]] = {}  # the last render's, by story id
         self._page_keys: dict[str, tuple[tuple, str]] = {}  # the last render's, by page path
+        self._story_pages: dict[str, StoryPages] = {}  # the last render's listing of each story's pages
         self._renamed: dict[str, tuple[Article, Article, str]] = {}  # path → (article, copy renamed for a slug clash, key)
         self._last_was_quick = False  # the last build was quick: its stories are not the exact ones
         self._on_disk: dict[str, tuple[int, int]] = {}  # output signatures taken before this build's write
@@ -455,7 +456,8 @@ class Builder:
         """
         from .render import Renderer
 
-        renderer = Renderer(site, cfg, article_keys=keys, story_keys=self._story_keys, page_keys=self._page_keys)
+        renderer = Renderer(site, cfg, article_keys=keys, story_keys=self._story_keys, page_keys=self._page_keys,
+                            story_pages=self._story_pages)
         memo: dict[str, tuple[str, str]] = {}
         jobs = list(renderer.jobs())
         todo: list[int] = []
@@ -500,6 +502,7 @@ class Builder:
         renderer.site_reads.update(keyed_reads)
         self._story_keys = renderer.story_keys  # the unchanged stories' keys, for the next build
         self._page_keys = renderer.page_keys
+        self._story_pages = renderer.story_page_lists
         rendered = set(todo)
         folder = cfg.output_path
         for out, i in wanted.items():

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from jinja2 import BytecodeCache, Environment, StrictUndefined, TemplateError, select_autoescape
@@ -77,6 +77,10 @@ class _CompiledTemplates(BytecodeCache):
 
 
 _COMPILED = _CompiledTemplates()
+
+
+# what listing a story's pages gave: (story, site key, story key, ((out, key, path, lastmod, page-key entry), …))
+StoryPages = tuple[Story, str, str, tuple[tuple[str, str | None, str, datetime | None, tuple[tuple, str]], ...]]
 
 
 @dataclass(frozen=True)
@@ -192,7 +196,8 @@ class Renderer:
 
     def __init__(self, site: Site, cfg: SiteConfig, *, article_keys: Mapping[str, str] | None = None,
                  story_keys: Mapping[str, tuple[Story, str]] | None = None,
-                 page_keys: Mapping[str, tuple[tuple, str]] | None = None) -> None:
+                 page_keys: Mapping[str, tuple[tuple, str]] | None = None,
+                 story_pages: Mapping[str, StoryPages] | None = None) -> None:
         from .fingerprint import article_keys_for, code_fingerprint, digest_of, files_fingerprint
 
         self.site = site
@@ -232,6 +237,10 @@ class Renderer:
         # tuple comparison rather than a digest (12,000 digests are ~0.2 s of a dev-server rebuild)
         self._known_page_keys = page_keys or {}
         self.page_keys: dict[str, tuple[tuple, str]] = {}
+        # story id → what listing its pages gave (the last build's): the very same story, with the same
+        # site-wide values, has the very same pages; listing them again is then a copy (see story_pages)
+        self._known_story_pages = story_pages or {}
+        self.story_page_lists: dict[str, StoryPages] = {}
         self.site_key = digest_of(
             code_fingerprint(RENDER_MODULES, RENDER_PACKAGES), repr(cfg), sorted(self.assets),
             files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg)]), site.languages, site.default_language,
@@ -424,19 +433,50 @@ class Renderer:
         return self.switch(current.lang, target)
 
     def story_pages(self, story: Story) -> Iterator[Page]:
+        """The story's page and its articles' pages. A story that is the very same object as in the last build
+        (with the same site-wide values) has the same pages with the same keys: they are listed from what the
+        last build recorded, and rendered (if ever needed) from scratch."""
+        known = self._known_story_pages.get(story.id)
+        if known is not None and known[0] is story and known[1] == self.site_key:
+            self.story_page_lists[story.id] = known
+            self.story_keys[story.id] = (story, known[2])
+            for n, (out, key, path, lastmod, entry) in enumerate(known[3]):
+                self.indexable.append((path, lastmod))
+                self.page_keys[path] = entry
+                yield Page(out, key, partial(self._story_page_again, story, n))
+            return
+        listed = []
+        for page, path, lastmod in self._story_pages(story):
+            listed.append((page.out, page.key, path, lastmod, self.page_keys[path]))
+            yield page
+        self.story_page_lists[story.id] = (story, self.site_key, self.story_key(story), tuple(listed))
+
+    def _story_pages(self, story: Story) -> Iterator[tuple[Page, str, datetime | None]]:
         shown = story.canonical
         key = ("story", self.story_key(story))
+        path, lastmod = story_path(story), last_updated(story)
         yield self._page(
-            "story.html", shown.lang, story_path(story),
+            "story.html", shown.lang, path,
             switch=lambda: self.version_switch(story, shown, story_path(story)),
-            key=key, lastmod=last_updated(story), story=story, shown=shown,
-        )
+            key=key, lastmod=lastmod, story=story, shown=shown,
+        ), path, lastmod
         for article in story.articles:
+            path = article_path(article)
             yield self._page(
-                "article.html", article.lang, article_path(article),
+                "article.html", article.lang, path,
                 switch=lambda article=article: self.version_switch(story, article, article_path(article)),
                 key=(*key, article.id), lastmod=article.date, story=story, article=article,
-            )
+            ), path, article.date
+
+    def _story_page_again(self, story: Story, n: int) -> bytes:
+        """The ``n``-th page of ``story`` listed from the last build, rendered now (its file was deleted, say)."""
+        listed = (self.indexable, self.page_keys)  # already recorded when the pages were listed
+        self.indexable, self.page_keys = [], {}
+        try:
+            page = list(self._story_pages(story))[n][0]
+        finally:
+            self.indexable, self.page_keys = listed
+        return page.make()
 
     # -- everything ------------------------------------------------------------------------------
     def jobs(self) -> Iterator[Page]:
