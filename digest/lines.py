@@ -165,11 +165,17 @@ def read_units(body: str, lang: str | None, boilerplate: Boilerplate | None) -> 
     classes = _in_context(before, [is_sentence(t) for t in texts])
     metas = [_meta(text, lang) for text in texts]
     _mark_authors(texts, metas)
+    proses = [chrome in (None, "recurring") and _is_prose(text, first) for text, chrome, first in zip(texts, base, before)]
+    # a short line between two paragraphs of prose is a crosshead, whatever jusText made of its neighbours
+    # (prose of rare words, low in function words, is "bad" to jusText but still the body)
+    marks = ["short" if first == "short" else ("good" if prose else "bad") for first, prose in zip(before, proses)]
+    prev, nxt = _nearest(marks, "short")
+    classes = ["good" if first == "short" and chrome is None and prev[i] == nxt[i] == "good" else klass
+               for i, (first, chrome, klass) in enumerate(zip(before, base, classes))]
     units = []
     for i, ((line, raw), text, chrome, klass, first) in enumerate(zip(parts, texts, base, classes, before)):
-        prose = chrome in (None, "recurring") and _is_prose(text, first)
         units.append(Unit(i, line, text, clean(raw, body=True), normalise(text), len(words(text)), chrome,
-                          *metas[i], klass, first, prose))
+                          *metas[i], klass, first, proses[i]))
     return units
 
 
