@@ -375,3 +375,14 @@ def test_body_paragraphs_survive_whole_and_in_order(paragraphs: list[str], cross
     extracted = extract_text(page(*NAV, "New bridge to open in spring", *body, "Share", "© 2024 River Post"))
     assert extracted.headline == "New bridge to open in spring"
     assert list(extracted.paragraphs) == body
+
+
+def test_a_crosshead_between_paragraphs_of_rare_words_stays_in_the_body() -> None:
+    """Prose low in function words is "bad" to jusText; a crosshead between two such paragraphs is still body
+    (the property test above found this page)."""
+    body = ["Built after new hired built open had it the new in had open be was work engineers council who had.",
+            "What happens next",
+            "Engineers hired open engineers that open finished new work engineers hired engineers bridge for after "
+            "spring would new said open a."]
+    extracted = extract_text(page(*NAV, "New bridge to open in spring", *body, "Share", "© 2024 River Post"))
+    assert list(extracted.paragraphs) == body
