@@ -7,7 +7,6 @@ same inputs (``tests/test_incremental.py``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -34,7 +33,7 @@ from .progress import Progress
 
 if TYPE_CHECKING:
     from .embed import Embedder
-    from .render import Page, StoryPages
+    from .render import StoryPages
     from .write import OutputWriter, WriteReport
 
 log = logging.getLogger(__name__)
@@ -504,11 +503,10 @@ class Builder:
         self._page_keys = renderer.page_keys
         self._story_pages = renderer.story_page_lists
         rendered = set(todo)
-        folder = cfg.output_path
         for out, i in wanted.items():
             if i not in rendered:
                 old = data.memo[out]
-                writer.keep(out, old[1], partial(_bytes_on_disk, folder, out, old[1], jobs[i]))
+                writer.keep(out, old[1], jobs[i].make)
                 memo[out] = old
         if renderer.reads_whole_site:  # a template reads more of the site than page keys cover
             log.debug("templates read %s of the site: every page is rendered on every build", sorted(renderer.site_reads))
@@ -541,15 +539,3 @@ def _render_page(i: int) -> tuple[bytes, tuple[str, ...]]:
     reads.clear()
     body = jobs[i].make()
     return body, tuple(reads) if jobs[i].key is not None else ()  # a page without a key is always rendered
-
-
-def _bytes_on_disk(folder: Path, out: str, sha: str, page: Page) -> bytes:
-    """A page not rendered this build, for the writer when it cannot vouch for it: the bytes in output/ if they
-    are the ones we wrote (``sha``), else the page rendered after all."""
-    try:
-        data = (folder / out).read_bytes()
-        if hashlib.sha256(data).hexdigest() == sha:
-            return data
-    except OSError:
-        pass
-    return page.make()

@@ -127,13 +127,16 @@ def _nearest(classes: list[str], skip: str) -> tuple[list[str], list[str]]:
     return before, after
 
 
-def _in_context(classes: list[str], sentences: list[bool] | None = None) -> list[str]:
+def _in_context(classes: list[str], sentences: list[bool] | None = None, prose: list[bool] | None = None,
+                chrome: list[str | None] | None = None) -> list[str]:
     """Context rules after jusText: near-good and short paragraphs take the class of their surroundings.
 
     Near-good first (unlike jusText, two near-good paragraphs side by side hold each other up),
     then short ones between the resolved neighbours: a crosshead between body paragraphs is body,
     a short line between menus is not; a short whole sentence next to body prose is body (the
-    last line of an article is often one).
+    last line of an article is often one). A short line (not chrome) between two paragraphs of
+    ``prose`` is a crosshead too, whatever jusText made of them (prose of rare words, low in
+    function words, is "bad" to jusText but still the body).
     """
     out = list(classes)
     before, after = _nearest(classes, "short")
@@ -147,6 +150,12 @@ def _in_context(classes: list[str], sentences: list[bool] | None = None) -> list
             prev, nxt = before[i], after[i]
             sentence = sentences is not None and sentences[i]
             out[i] = "good" if prev == nxt == "good" or (sentence and "good" in (prev, nxt)) else "bad"
+    if prose is not None:
+        marks = ["short" if c == "short" else ("good" if p else "bad") for c, p in zip(classes, prose)]
+        before, after = _nearest(marks, "short")
+        for i, c in enumerate(classes):
+            if c == "short" and (chrome is None or chrome[i] is None) and before[i] == after[i] == "good":
+                out[i] = "good"
     return out
 
 
@@ -162,16 +171,10 @@ def read_units(body: str, lang: str | None, boilerplate: Boilerplate | None) -> 
     # recurring lines are chrome, unless they are prose: wire copy recurs across outlets
     before = [_classify(t, lang) if c is None else "bad" for t, c in zip(texts, base)]
     before = [b if c != "recurring" or _is_prose(t, b) else "bad" for t, c, b in zip(texts, base, before)]
-    classes = _in_context(before, [is_sentence(t) for t in texts])
+    proses = [chrome in (None, "recurring") and _is_prose(text, first) for text, chrome, first in zip(texts, base, before)]
+    classes = _in_context(before, [is_sentence(t) for t in texts], proses, base)
     metas = [_meta(text, lang) for text in texts]
     _mark_authors(texts, metas)
-    proses = [chrome in (None, "recurring") and _is_prose(text, first) for text, chrome, first in zip(texts, base, before)]
-    # a short line between two paragraphs of prose is a crosshead, whatever jusText made of its neighbours
-    # (prose of rare words, low in function words, is "bad" to jusText but still the body)
-    marks = ["short" if first == "short" else ("good" if prose else "bad") for first, prose in zip(before, proses)]
-    prev, nxt = _nearest(marks, "short")
-    classes = ["good" if first == "short" and chrome is None and prev[i] == nxt[i] == "good" else klass
-               for i, (first, chrome, klass) in enumerate(zip(before, base, classes))]
     units = []
     for i, ((line, raw), text, chrome, klass, first) in enumerate(zip(parts, texts, base, classes, before)):
         units.append(Unit(i, line, text, clean(raw, body=True), normalise(text), len(words(text)), chrome,

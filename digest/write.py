@@ -436,14 +436,20 @@ class OutputWriter:
         return sha
 
     def keep(self, name: str, sha: str, data: Callable[[], bytes]) -> None:
-        """A file the caller knows is in output/ as this builder wrote it last time (same size and time), with
-        these bytes: neither read nor hashed if the manifest agrees; else ``data()`` is added."""
-        if not self.recovered and self._previous.get(name) == sha and name not in self.hashes:
-            safe_relpath(name)
-            self.hashes[name] = sha
-            self._unchanged += 1
-        else:
-            self.add(name, data(), sha)
+        """A file the caller believes is in output/ with these bytes (``sha``), as this builder wrote it last time
+        (same size and time): neither read nor hashed if the manifest agrees; else the file is read and
+        hashed, and only if it differs are its bytes asked for (``data()``, a render) and added."""
+        rel = safe_relpath(name)
+        if name not in self.hashes:
+            vouched = not self.recovered and self._previous.get(name) == sha
+            if not vouched:
+                path = self.target.joinpath(*rel.parts)
+                vouched = not self._folders.problem(path.parent) and _file_sha(path) == sha
+            if vouched:
+                self.hashes[name] = sha
+                self._unchanged += 1
+                return
+        self.add(name, data(), sha)
 
     def commit(self) -> WriteReport:
         """Flush the staged files, commit the manifest, move them into place, remove stale files."""
