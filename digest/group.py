@@ -91,6 +91,20 @@ def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig,
     )
 
 
+def _best_per_article(sp: ScoredPairs, mask: np.ndarray) -> np.ndarray:
+    """Index of each article's best-scoring pair among ``mask`` (ties: the earlier pair)."""
+    ks = np.flatnonzero(mask)
+    if len(ks) == 0:
+        return ks
+    ends = np.concatenate([sp.i[ks], sp.j[ks]])
+    both = np.concatenate([ks, ks])
+    order = np.lexsort((both, -sp.score[both], ends))
+    ends, both = ends[order], both[order]
+    first = np.ones(len(ends), dtype=bool)
+    first[1:] = ends[1:] != ends[:-1]
+    return np.unique(both[first])
+
+
 def _forced_groups(articles: Sequence[Article]) -> list[list[int]]:
     by_key: dict[str, list[int]] = {}
     for idx, a in enumerate(articles):
@@ -129,15 +143,11 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     cluster_of = np.empty(n, dtype=np.int64)
     for c, members in enumerate(clusters):
         cluster_of[members] = c
-    # pairs worth showing: every scored pair inside a story, and each article's best pair outside it
+    # pairs worth showing: each article's strongest pair inside its story (what holds it there) and
+    # outside it (the nearest it was kept apart from); every pair inside a story of hundreds would be
+    # millions at scale, and a listing nobody reads
     inside = cluster_of[sp.i] == cluster_of[sp.j]
-    shown = set(np.flatnonzero(inside).tolist())
-    best_out: dict[int, int] = {}
-    for k in np.flatnonzero(~inside).tolist():
-        for end in (int(sp.i[k]), int(sp.j[k])):
-            if end not in best_out or sp.score[k] > sp.score[best_out[end]]:
-                best_out[end] = k
-    shown.update(best_out.values())
+    shown = set(_best_per_article(sp, inside).tolist()) | set(_best_per_article(sp, ~inside).tolist())
     pairs = tuple(_pair_score(articles, sig, sp, k, settings.threshold, bool(inside[k])) for k in sorted(shown))
     notes = []
     if links:

@@ -87,7 +87,7 @@ class Grouping:
     """Output of the grouping stage: clusters as indices into the input sequence."""
 
     clusters: tuple[tuple[int, ...], ...]
-    pairs: tuple[PairScore, ...] = ()
+    pairs: tuple[PairScore, ...] = ()  # each article's best pair inside its cluster, and outside it
     threshold: float = 0.0
     notes: tuple[str, ...] = ()
 
@@ -102,7 +102,7 @@ class Story:
     day: date
     score: float = 0.0
     score_parts: tuple[tuple[str, float], ...] = ()
-    pairs: tuple[PairScore, ...] = ()
+    pairs: tuple[PairScore, ...] = ()  # each member's strongest pair with another member (what holds it in)
 
     @property
     def languages(self) -> tuple[str, ...]:

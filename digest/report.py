@@ -22,7 +22,7 @@ def _pair_line(p: PairScore, titles: dict[str, str]) -> str:
 
 
 def format_stories(site: Site, cfg: SiteConfig) -> str:
-    """Every story, newest day first: canonical headline, its articles, and the pair scores that joined them."""
+    """Every story, newest day first: canonical headline, its articles, and each article's strongest pair in it."""
     titles = {a.id: a.title for a in site.articles}
     out = [f"{len(site.stories)} stories from {len(site.articles)} articles; "
            f"grouping threshold {cfg.grouping.threshold:.2f}, window {cfg.grouping.window_hours:g} h\n"]

@@ -56,6 +56,28 @@ def test_fr_en_versions_of_one_event_are_joined(embedder):
     assert joined and joined[0].joined and joined[0].score >= g.threshold
 
 
+def test_each_article_shows_its_strongest_pair_in_its_story(embedder):
+    # one event in four languages, plus an unrelated article: the story lists one pair per member
+    # at most (what holds it in), never every pair of a big story
+    news = [
+        art(0, "Russian missile strike on Kharkiv kills 12 people", "en"),
+        art(1, "Une frappe de missiles russes sur Kharkiv fait 12 morts", "fr", 1),
+        art(2, "Russischer Raketenangriff auf Charkiw tötet 12 Menschen", "de", 2),
+        art(3, "Un ataque con misiles rusos en Járkov mata a 12 personas", "es", 3),
+        art(4, "Central bank raises interest rates to 5.25%", "en", 4),
+    ]
+    g = group_articles(news, GroupingConfig(), embedder)
+    story = next(c for c in g.clusters if 0 in c)
+    assert len(story) == 4  # the four versions
+    ids = {news[i].id for i in story}
+    joined = [p for p in g.pairs if p.joined]
+    assert all({p.a, p.b} <= ids for p in joined)
+    assert ids == {x for p in joined for x in (p.a, p.b)}  # every member is held by a pair shown
+    assert len(joined) <= len(story) < len(story) * (len(story) - 1) // 2  # one per member, not every pair
+    for p in joined:  # each is the best pair of one of its ends inside the story
+        assert any(p.score == max(q.score for q in joined if end in (q.a, q.b)) for end in (p.a, p.b))
+
+
 def test_same_topic_different_events_stay_apart(embedder):
     g = group_articles(NEWS, GroupingConfig(), embedder)
     lab = labels(g.clusters, len(NEWS))
