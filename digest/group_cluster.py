@@ -25,70 +25,91 @@ def average_link(
     """Clusters (sorted index lists, ordered by smallest index) of ``n`` items.
 
     ``forced`` groups start out merged (translationKey). Items in no pair stay alone.
+
+    Memory is a few numpy arrays, not a dict per cluster (100,000 articles have millions of
+    scored pairs): each cluster's adjacency (neighbour id, summed score) is an array slice,
+    written once when the cluster is made and never updated. Entries naming clusters merged
+    since are mapped to the cluster that absorbed them (``current``) when read, and summed:
+    sums of pair scores are additive, so the totals stay exact. A heap entry is current as long
+    as both its clusters are alive (a total only changes when one of its clusters merges), and
+    merges happen in the order of (-average, id, id) with ids allocated in merge order.
     """
-    members: dict[int, list[int]] = {}
-    owner = list(range(n))
-    next_id = n
-    for group in forced:
-        group = sorted(set(group))
-        if len(group) < 2:
-            continue
-        cid = next_id
-        next_id += 1
-        members[cid] = group
-        for x in group:
-            owner[x] = cid
-    for x in range(n):
-        if owner[x] == x:
-            members[x] = [x]
+    owner = np.arange(n, dtype=np.int64)
+    groups = [g for g in (sorted(set(g)) for g in forced) if len(g) >= 2]
+    ids = n + len(groups)  # initial clusters: singletons (their item), forced groups (n, n+1, …)
+    cap = ids + n  # every merge makes one cluster out of two: at most n - 1 merges
+    size = np.zeros(cap, dtype=np.int64)
+    size[:n] = 1
+    for k, g in enumerate(groups):
+        owner[g] = n + k
+        size[g] = 0
+        size[n + k] = len(g)
+    alive = size > 0
+    current = np.arange(cap, dtype=np.int64)  # what each id became (itself while alive)
+    absorbed: dict[int, np.ndarray] = {}  # merged cluster → every id now mapped to it
 
-    adj: dict[int, dict[int, float]] = {c: {} for c in members}
-    for a, b, s in zip(i.tolist(), j.tolist(), score.tolist()):
-        ca, cb = owner[a], owner[b]
-        if ca == cb or s <= 0.0:
-            continue
-        adj[ca][cb] = adj[ca].get(cb, 0.0) + s
-        adj[cb][ca] = adj[cb].get(ca, 0.0) + s
+    # initial adjacency, both directions, duplicates summed (forced groups), as one sorted table
+    ca, cb = owner[i], owner[j]
+    keep = (ca != cb) & (score > 0.0)
+    lo, hi = np.minimum(ca[keep], cb[keep]), np.maximum(ca[keep], cb[keep])
+    key, inverse = np.unique(lo * cap + hi, return_inverse=True)
+    total = np.bincount(inverse, weights=score[keep], minlength=len(key))
+    lo, hi = key // cap, key % cap
+    src = np.concatenate([lo, hi])
+    order = np.argsort(src, kind="stable")
+    nbr = np.concatenate([hi, lo])[order]
+    tot = np.concatenate([total, total])[order]
+    starts = np.searchsorted(src[order], np.arange(ids + 1))
+    adj: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # clusters made by merging
 
+    def neighbours(c: int) -> tuple[np.ndarray, np.ndarray]:
+        return adj[c] if c in adj else (nbr[starts[c] : starts[c + 1]], tot[starts[c] : starts[c + 1]])
+
+    # the initial candidates as a sorted array; merges push theirs on a heap; pop the smaller head
+    avg = total / (size[lo] * size[hi])
+    ok = avg >= threshold
+    first = np.lexsort((hi[ok], lo[ok], -avg[ok]))
+    init_avg, init_a, init_b = -avg[ok][first], lo[ok][first], hi[ok][first]
+    del key, inverse, total, lo, hi, src, order, avg, ok, first
     heap: list[tuple[float, int, int]] = []
-    for a, nbrs in adj.items():
-        for b, total in nbrs.items():
-            if a < b:
-                avg = total / (len(members[a]) * len(members[b]))
-                if avg >= threshold:
-                    heap.append((-avg, a, b))
-    heapq.heapify(heap)
-
-    while heap:
-        neg, a, b = heapq.heappop(heap)
-        if a not in members or b not in members:
+    pos, end = 0, len(init_avg)
+    head = (init_avg[0].item(), init_a[0].item(), init_b[0].item()) if end else None
+    next_id = ids
+    while head is not None or heap:
+        if heap and (head is None or heap[0] < head):
+            _, a, b = heapq.heappop(heap)
+        else:
+            assert head is not None
+            _, a, b = head
+            pos += 1
+            head = (init_avg[pos].item(), init_a[pos].item(), init_b[pos].item()) if pos < end else None
+        if not (alive[a] and alive[b]):
             continue
-        current = adj[a].get(b, 0.0) / (len(members[a]) * len(members[b]))
-        if current != -neg:
-            continue  # stale entry: the pair was re-pushed with its new average
         c = next_id
         next_id += 1
-        members[c] = members.pop(a) + members.pop(b)
-        na, nb = adj.pop(a), adj.pop(b)
-        merged: dict[int, float] = {}
-        for x, total in na.items():
-            if x != b:
-                merged[x] = merged.get(x, 0.0) + total
-        for x, total in nb.items():
-            if x != a:
-                merged[x] = merged.get(x, 0.0) + total
-        adj[c] = merged
-        size = len(members[c])
-        for x, total in merged.items():
-            ax = adj[x]
-            ax.pop(a, None)
-            ax.pop(b, None)
-            ax[c] = total
-            avg = total / (size * len(members[x]))
-            if avg >= threshold:
-                heapq.heappush(heap, (-avg, x, c))
+        alive[a] = alive[b] = False
+        alive[c] = True
+        size[c] = size[a] + size[b]
+        merged = np.concatenate([absorbed.pop(a, np.array([a])), absorbed.pop(b, np.array([b])), [c]])
+        current[merged] = c
+        absorbed[c] = merged
+        (na, ta), (nb_, tb) = neighbours(a), neighbours(b)
+        adj.pop(a, None)
+        adj.pop(b, None)
+        xs = current[np.concatenate([na, nb_])]
+        ts = np.concatenate([ta, tb])
+        other = xs != c
+        xs, inv = np.unique(xs[other], return_inverse=True)
+        ts = np.bincount(inv, weights=ts[other], minlength=len(xs))
+        adj[c] = (xs, ts)
+        avgs = ts / (size[c] * size[xs])
+        for x, v in zip(xs[avgs >= threshold].tolist(), avgs[avgs >= threshold].tolist()):
+            heapq.heappush(heap, (-v, x, c))
 
-    clusters = [sorted(m) for m in members.values()]
+    final = current[owner]  # each item's live cluster
+    order = np.lexsort((np.arange(n), final))
+    cut = np.flatnonzero(np.diff(final[order])) + 1
+    clusters = [part.tolist() for part in np.split(order, cut)] if n else []
     clusters.sort(key=lambda m: m[0])
     return clusters
 
