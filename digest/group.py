@@ -118,7 +118,7 @@ def _pair_score(articles: Sequence[Article], sig: Signals, sp: ScoredPairs, k: i
     a, b = int(sp.i[k]), int(sp.j[k])
     signals = tuple((name, round(float(sp.features[name][k]), 4)) for name in SIGNALS
                     if not np.isnan(sp.features[name][k]))
-    words = shared(sig.words[a], sig.words[b])
+    words = shared(sig.words.row(a), sig.words.row(b))
     if words:
         signals += (("shared: " + " ".join(words), 0.0),)
     return PairScore(articles[a].id, articles[b].id, round(float(sp.score[k]), 4), signals, threshold, joined)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embed import Embedder
-from .lexical import BODY_CHARS, MAX_FEATURES, Vector, clean_title, cosine, features, idf_weights, outlet_segments, vectorize
+from .lexical import BODY_CHARS, MAX_FEATURES, SparseVectors, Vocabulary, clean_title, features, idf_vectors, outlet_segments
 from .models import Article
 
 # Languages of USE multilingual v3 (the encoder is trained on these; others embed poorly).
@@ -67,8 +67,8 @@ class Signals:
     hours: np.ndarray  # (n,) float hours since the epoch; NaN when the date is not trusted
     covered: np.ndarray  # (n,) bool: language known to the encoder
     langs: tuple[str, ...]
-    words: tuple[Vector, ...]  # IDF vectors of headline + body start
-    title_words: tuple[Vector, ...]  # IDF vectors of the headline alone
+    words: SparseVectors  # IDF vectors of headline + body start (the rarest MAX_FEATURES)
+    title_words: SparseVectors  # IDF vectors of the headline alone
 
 
 def embedding_texts(articles: Sequence[Article]) -> tuple[tuple[str, ...], list[str]]:
@@ -91,11 +91,15 @@ def article_signals(articles: Sequence[Article], embedder: Embedder) -> Signals:
     if has_body.any():
         idx = np.flatnonzero(has_body)
         lead_vecs[idx] = embedder.encode([leads[i] for i in idx])
-    title_feats = [features(t) for t in titles]
-    all_feats = [tf | features(a.text[:BODY_CHARS]) if has_body[i] else tf
-                 for i, (a, tf) in enumerate(zip(articles, title_feats))]
-    idf_all, _ = idf_weights(all_feats)
-    idf_title, _ = idf_weights(title_feats)
+    vocab = Vocabulary()  # each article's features as ids at once: no set of strings per article is kept
+    title_ids: list[np.ndarray] = []
+    all_ids: list[np.ndarray] = []
+    for a, title, body in zip(articles, titles, has_body.tolist()):
+        tf = features(title)
+        title_ids.append(vocab.ids(tf))
+        all_ids.append(vocab.ids(tf | features(a.text[:BODY_CHARS])) if body else title_ids[-1])
+    names, docs = vocab.sorted(title_ids + all_ids)
+    del title_ids, all_ids
     hours = np.array([a.date.timestamp() / 3600.0 if a.date_origin in TRUSTED_DATES else math.nan
                       for a in articles], dtype=np.float64)
     return Signals(
@@ -106,8 +110,8 @@ def article_signals(articles: Sequence[Article], embedder: Embedder) -> Signals:
         hours=hours,
         covered=np.array([a.lang.split("-")[0] in COVERED for a in articles], dtype=bool),
         langs=tuple(a.lang.split("-")[0] for a in articles),
-        words=tuple(vectorize(f, idf_all, MAX_FEATURES) for f in all_feats),
-        title_words=tuple(vectorize(f, idf_title) for f in title_feats),
+        words=idf_vectors(docs[len(articles):], names, MAX_FEATURES),
+        title_words=idf_vectors(docs[: len(articles)], names),
     )
 
 
@@ -124,13 +128,13 @@ def pair_features(sig: Signals, i: np.ndarray, j: np.ndarray) -> dict[str, np.nd
     both_body = sig.has_body[i] & sig.has_body[j]
     lead = rowwise_dot(sig.lead_vecs, i, j)
     lead[~both_body] = np.nan
-    words = np.array([cosine(sig.words[a], sig.words[b]) for a, b in zip(i.tolist(), j.tolist())])
+    words = sig.words.cosines(i, j)
     words[~both_body] = np.nan
     return {
         "title": rowwise_dot(sig.title_vecs, i, j),
         "lead": lead,
         "words": words,
-        "title_words": np.array([cosine(sig.title_words[a], sig.title_words[b]) for a, b in zip(i.tolist(), j.tolist())]),
+        "title_words": sig.title_words.cosines(i, j),
         "days": np.abs(sig.hours[i] - sig.hours[j]) / 24.0,
     }
 

@@ -10,11 +10,12 @@ counts for little and "cambage" for a lot.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 from anyascii import anyascii
 
 STEM = 5  # letters kept of each folded word
@@ -53,28 +54,111 @@ def features(text: str) -> set[str]:
     return out
 
 
-def idf_weights(docs: Iterable[set[str]]) -> tuple[dict[str, float], int]:
-    """Inverse document frequency of every feature, and the number of documents."""
-    df: Counter[str] = Counter()
-    n = 0
-    for d in docs:
-        df.update(d)
-        n += 1
-    return {f: math.log((n + 1) / (c + 0.5)) for f, c in df.items()}, n
+class Vocabulary:
+    """Feature strings → ids, as documents are read (so no document keeps its set of strings)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def ids(self, doc: Iterable[str]) -> np.ndarray:
+        get = self._ids.setdefault
+        return np.array([get(f, len(self._ids)) for f in doc], dtype=np.int32)
+
+    def sorted(self, docs: Sequence[np.ndarray]) -> tuple[tuple[str, ...], list[np.ndarray]]:
+        """The features in string order, and ``docs`` with ids renumbered to that order (ascending)."""
+        words = list(self._ids)
+        order = sorted(range(len(words)), key=words.__getitem__)
+        rank = np.empty(len(words), dtype=np.int32)
+        rank[order] = np.arange(len(words), dtype=np.int32)
+        return tuple(words[k] for k in order), [np.sort(rank[d]) for d in docs]
 
 
-def vectorize(doc: set[str], idf: dict[str, float], limit: int = 0) -> Vector:
-    """An L2-normalised IDF vector (binary term frequency); with ``limit``, only the rarest features."""
-    vec = {f: idf[f] for f in doc if idf.get(f, 0.0) > 0.0}
-    if limit and len(vec) > limit:
-        vec = dict(sorted(vec.items(), key=lambda fw: (-fw[1], fw[0]))[:limit])
-    norm = math.sqrt(math.fsum(w * w for w in vec.values()))
-    return {f: w / norm for f, w in vec.items()} if norm else {}
+@dataclass(frozen=True)
+class SparseVectors:
+    """L2-normalised IDF vectors (binary term frequency) of many documents, as one sparse table:
+    row ``k``'s feature ids (ascending; ids follow the features' string order) and weights.
+    A few bytes per feature, where a dict per document took ~100 (100,000 articles × 80 features)."""
+
+    vocab: tuple[str, ...]
+    indptr: np.ndarray  # (n + 1,) row k is ids[indptr[k]:indptr[k + 1]]
+    ids: np.ndarray  # int32
+    weights: np.ndarray  # float64
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def row(self, k: int) -> Vector:
+        s, e = self.indptr[k], self.indptr[k + 1]
+        return {self.vocab[f]: w for f, w in zip(self.ids[s:e].tolist(), self.weights[s:e].tolist())}
+
+    def heaviest(self, rows: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each of ``rows``' ``limit`` heaviest features (ties: string order): (row, id, weight) arrays."""
+        lengths = self.indptr[rows + 1] - self.indptr[rows]
+        at = _ranges(self.indptr[rows], lengths)
+        row = np.repeat(rows, lengths)
+        order = np.lexsort((self.ids[at], -self.weights[at], row))
+        first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        top = order[np.arange(len(order)) - first < limit]
+        return row[top], self.ids[at][top], self.weights[at][top]
+
+    def cosines(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """The cosine of rows i[k] and j[k] for every k: each distinct i is spread into a dense
+        scratch vector once, and its partners' features are looked up in it."""
+        out = np.zeros(len(i), dtype=np.float64)
+        if len(i) == 0:
+            return out
+        scratch = np.zeros(len(self.vocab), dtype=np.float64)
+        order = np.argsort(i, kind="stable")
+        si = i[order]
+        cuts = np.flatnonzero(np.diff(si)) + 1
+        for s, e in zip(np.concatenate([[0], cuts]).tolist(), np.concatenate([cuts, [len(si)]]).tolist()):
+            a = int(si[s])
+            mine = self.ids[self.indptr[a] : self.indptr[a + 1]]
+            if len(mine) == 0:
+                continue
+            scratch[mine] = self.weights[self.indptr[a] : self.indptr[a + 1]]
+            js = j[order[s:e]]
+            lengths = self.indptr[js + 1] - self.indptr[js]
+            at = _ranges(self.indptr[js], lengths)
+            products = scratch[self.ids[at]] * self.weights[at]
+            out[order[s:e]] = np.bincount(np.repeat(np.arange(len(js)), lengths), weights=products,
+                                          minlength=len(js))
+            scratch[mine] = 0.0
+        return out
 
 
-def cosine(a: Vector, b: Vector) -> float:
-    common = a.keys() & b.keys()  # set order varies with the string hash seed: fsum is order-independent
-    return math.fsum([a[f] * b[f] for f in common]) if common else 0.0
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenation of arange(s, s + l) for each start and length."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total)
+
+
+def idf_vectors(docs: Sequence[np.ndarray], vocab: tuple[str, ...], limit: int = 0) -> SparseVectors:
+    """Vectors of ``docs`` (each its ascending ids into the sorted ``vocab``) weighted by inverse
+    document frequency over them; with ``limit``, only each document's rarest features."""
+    n = len(docs)
+    lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=n)
+    flat = np.concatenate(docs).astype(np.int32) if n else np.zeros(0, dtype=np.int32)
+    df = np.bincount(flat, minlength=len(vocab))
+    idf = np.log((n + 1) / (df + 0.5))
+    row = np.repeat(np.arange(n), lengths)
+    weights = idf[flat]
+    keep = weights > 0.0
+    if limit:
+        order = np.lexsort((flat, -weights, row))
+        starts = np.cumsum(lengths) - lengths
+        rank = np.empty(len(flat), dtype=np.int64)
+        rank[order] = np.arange(len(flat)) - np.repeat(starts, lengths)
+        keep &= rank < limit
+    flat, weights, row = flat[keep], weights[keep], row[keep]
+    norms = np.sqrt(np.bincount(row, weights=weights * weights, minlength=n))
+    weights = weights / norms[row]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
+    return SparseVectors(vocab, indptr, flat, weights)
 
 
 def shared(a: Vector, b: Vector, limit: int = 6) -> tuple[str, ...]:

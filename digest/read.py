@@ -414,7 +414,7 @@ def read_content(content_dir: Path, problems: list[Problem] | None = None) -> It
             continue
         raw = file.relative_to(content_dir).as_posix()
         if src.path in seen and seen[src.path] != raw:
-            yield ContentError(src.path, f"has the same name as another file once Unicode is normalised: rename one of them")
+            yield ContentError(src.path, "has the same name as another file once Unicode is normalised: rename one of them")
             continue
         seen[src.path] = raw
         yield src
