@@ -52,14 +52,22 @@ def average_link(
     ca, cb = owner[i], owner[j]
     keep = (ca != cb) & (score > 0.0)
     lo, hi = np.minimum(ca[keep], cb[keep]), np.maximum(ca[keep], cb[keep])
-    key, inverse = np.unique(lo * cap + hi, return_inverse=True)
-    total = np.bincount(inverse, weights=score[keep], minlength=len(key))
-    lo, hi = key // cap, key % cap
-    src = np.concatenate([lo, hi])
-    order = np.argsort(src, kind="stable")
+    total = score[keep].astype(np.float64)
+    del ca, cb, keep
+    key = lo * cap + hi
+    if len(key) > 1 and not (key[1:] > key[:-1]).all():  # not already unique pairs in order
+        key, inverse = np.unique(key, return_inverse=True)
+        total = np.bincount(inverse, weights=total, minlength=len(key))
+        lo, hi = key // cap, key % cap
+        del inverse
+    del key
+    lo, hi = lo.astype(np.int32), hi.astype(np.int32)
+    order = np.argsort(np.concatenate([lo, hi]), kind="stable")
     nbr = np.concatenate([hi, lo])[order]
     tot = np.concatenate([total, total])[order]
-    starts = np.searchsorted(src[order], np.arange(ids + 1))
+    del order
+    starts = np.zeros(ids + 1, dtype=np.int64)
+    np.cumsum(np.bincount(lo, minlength=ids) + np.bincount(hi, minlength=ids), out=starts[1:])
     adj: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # clusters made by merging
 
     def neighbours(c: int) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +78,7 @@ def average_link(
     ok = avg >= threshold
     first = np.lexsort((hi[ok], lo[ok], -avg[ok]))
     init_avg, init_a, init_b = -avg[ok][first], lo[ok][first], hi[ok][first]
-    del key, inverse, total, lo, hi, src, order, avg, ok, first
+    del total, lo, hi, avg, ok, first
     heap: list[tuple[float, int, int]] = []
     pos, end = 0, len(init_avg)
     head = (init_avg[0].item(), init_a[0].item(), init_b[0].item()) if end else None
