@@ -76,3 +76,24 @@ def test_markdown_without_title_infers_the_headline() -> None:
     art = make_article(md({"lang": "en"}, "Tram line opens in Alden\n\nThe new tram line opened on Monday morning in Alden.\n"),
                        SiteConfig(), None, [])
     assert art.title == "Tram line opens in Alden"
+
+
+def test_article_bodies_are_stored_compressed_and_read_back_exactly():
+    # bodies are most of a big build's memory: an Article keeps them compressed, invisibly
+    import pickle
+    from dataclasses import replace
+
+    from digest.models import Article
+
+    paras = tuple(f"Paragraph {k}: the minister said on Tuesday that prices – «élevés» – rose {k} %." for k in range(60))
+    a = Article(id="a", path="a.md", format="md", title="T", lang="fr", date=datetime(2024, 3, 5, tzinfo=ZoneInfo("UTC")),
+                slug="a", paragraphs=paras, body_markdown="\n\n".join(paras) + "\n")
+    assert a.paragraphs == paras and a.body_markdown == "\n\n".join(paras) + "\n"
+    assert a.text == "\n\n".join(paras)
+    copy = pickle.loads(pickle.dumps(a))  # the saved build state
+    assert copy == a and hash(copy) == hash(a) and copy.paragraphs == paras
+    assert replace(a, slug="b").paragraphs == paras
+    assert len(pickle.dumps(a)) < len("".join(paras).encode()) // 2  # compressed, both fields together
+    odd = ("a\0b " * 100, "", "c")  # a NUL inside a paragraph, an empty paragraph: still exact
+    assert replace(a, paragraphs=odd).paragraphs == odd
+    assert Article(id="e", path="e.md", format="md", title="T", lang="fr", date=a.date, slug="e").paragraphs == ()
