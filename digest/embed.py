@@ -83,25 +83,28 @@ class Embedder:
         unique = list(dict.fromkeys(texts))
         keys = [self.key(t) for t in unique]
         stored = self.cache.get_many("embedding", keys)
-        vectors: dict[str, np.ndarray] = {}
-        for text, key in zip(unique, keys):
-            blob = stored.get(key)
+        table = np.zeros((len(unique), DIM), dtype=np.float16)  # each distinct text's vector, as cached
+        missing: list[int] = []
+        for u, key in enumerate(keys):
+            blob = stored.pop(key, None)
             if blob is not None and len(blob) == DIM * 2:
-                vectors[text] = np.frombuffer(blob, dtype=np.float16)
-        self.cached += len(vectors)
-        missing = [(t, k) for t, k in zip(unique, keys) if t not in vectors]
+                table[u] = np.frombuffer(blob, dtype=np.float16)
+            else:
+                missing.append(u)
+        del stored
+        self.cached += len(unique) - len(missing)
         if missing:
-            log.info("encoding %d new text(s) (%d from cache)", len(missing), len(vectors))
+            log.info("encoding %d new text(s) (%d from cache)", len(missing), len(unique) - len(missing))
         for start in range(0, len(missing), _BATCH):
             batch = missing[start : start + _BATCH]
-            half = np.asarray(self.model.encode([t for t, _ in batch]), dtype=np.float32).astype(np.float16)
-            self.cache.put_many("embedding", {k: half[i].tobytes() for i, (_, k) in enumerate(batch)})
-            for i, (t, _) in enumerate(batch):
-                vectors[t] = half[i]
+            half = np.asarray(self.model.encode([unique[u] for u in batch]), dtype=np.float32).astype(np.float16)
+            self.cache.put_many("embedding", {keys[u]: half[r].tobytes() for r, u in enumerate(batch)})
+            table[batch] = half
             self.encoded += len(batch)
-        index = {t: i for i, t in enumerate(unique)}
-        table = _round(np.stack([vectors[t] for t in unique]).astype(np.float32))
-        out[:] = table[[index[t] for t in texts]]
+        index = {t: u for u, t in enumerate(unique)}
+        rows = np.fromiter((index[t] for t in texts), dtype=np.int64, count=len(texts))
+        for start in range(0, len(texts), _BATCH):  # in steps: no second (n, 512) float32 copy
+            out[start : start + _BATCH] = _round(table[rows[start : start + _BATCH]])
         return out
 
     def close(self) -> None:

@@ -34,7 +34,7 @@ def average_link(
     as both its clusters are alive (a total only changes when one of its clusters merges), and
     merges happen in the order of (-average, id, id) with ids allocated in merge order.
     """
-    owner = np.arange(n, dtype=np.int64)
+    owner = np.arange(n, dtype=np.int32)
     groups = [g for g in (sorted(set(g)) for g in forced) if len(g) >= 2]
     ids = n + len(groups)  # initial clusters: singletons (their item), forced groups (n, n+1, …)
     cap = ids + n  # every merge makes one cluster out of two: at most n - 1 merges
@@ -54,14 +54,13 @@ def average_link(
     lo, hi = np.minimum(ca[keep], cb[keep]), np.maximum(ca[keep], cb[keep])
     total = score[keep].astype(np.float64)
     del ca, cb, keep
-    key = lo * cap + hi
+    key = lo.astype(np.int64) * cap + hi
     if len(key) > 1 and not (key[1:] > key[:-1]).all():  # not already unique pairs in order
         key, inverse = np.unique(key, return_inverse=True)
         total = np.bincount(inverse, weights=total, minlength=len(key))
-        lo, hi = key // cap, key % cap
+        lo, hi = (key // cap).astype(np.int32), (key % cap).astype(np.int32)
         del inverse
     del key
-    lo, hi = lo.astype(np.int32), hi.astype(np.int32)
     order = np.argsort(np.concatenate([lo, hi]), kind="stable")
     nbr = np.concatenate([hi, lo])[order]
     tot = np.concatenate([total, total])[order]
@@ -151,10 +150,13 @@ def link_centroids(
     for c, m in members.items():
         owner[m] = c
     adj: dict[int, set[int]] = {c: set() for c in members}
-    for a, b in zip(owner[i].tolist(), owner[j].tolist()):
-        if a != b:
-            adj[a].add(b)
-            adj[b].add(a)
+    oa, ob = owner[i], owner[j]
+    apart = oa != ob
+    linked = np.unique(np.minimum(oa[apart], ob[apart]) * len(members) + np.maximum(oa[apart], ob[apart]))
+    del oa, ob, apart
+    for a, b in zip((linked // len(members)).tolist(), (linked % len(members)).tolist()):
+        adj[a].add(b)
+        adj[b].add(a)
     total: dict[int, np.ndarray | None] = {}
     lang_sets: dict[int, frozenset[str]] = {}
     time_sum: dict[int, tuple[float, int]] = {}
