@@ -105,6 +105,24 @@ class Cache:
             return {}
         return found
 
+    def present(self, ns: str, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` are stored (without reading their values)."""
+        keys = list(dict.fromkeys(keys))
+        conn = self._open()
+        if conn is None or not keys:
+            return set()
+        found: set[str] = set()
+        try:
+            for i in range(0, len(keys), _CHUNK):
+                chunk = keys[i : i + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(f"SELECT key FROM blobs WHERE ns = ? AND key IN ({marks})", (ns, *chunk))
+                found.update(k for (k,) in rows)
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return set()
+        return found
+
     def put_many(self, ns: str, items: Mapping[str, bytes]) -> None:
         """Store (or replace) values; failures only cost speed, never the build."""
         if not items:

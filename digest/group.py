@@ -71,7 +71,7 @@ def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig,
     del keys
     parts: list[ScoredPairs] = []
     for start in range(0, len(pairs), chunk):  # bounded memory: features of one chunk at a time
-        i, j = np.divmod(pairs[start : start + chunk], n)
+        i, j = (x.astype(np.int32) for x in np.divmod(pairs[start : start + chunk], n))
         keep = _allowed(sig, i, j, window)
         i, j = i[keep], j[keep]
         feats = pair_features(sig, i, j)
@@ -81,7 +81,7 @@ def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig,
         parts.append(ScoredPairs(i[strong], j[strong], score[strong].astype(np.float32),
                                  {name: v[strong].astype(np.float32) for name, v in feats.items()}))
     if not parts:
-        empty = np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int32)
         return ScoredPairs(empty, empty, np.zeros(0, dtype=np.float32), {})
     return ScoredPairs(
         np.concatenate([p.i for p in parts]),
@@ -91,18 +91,20 @@ def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig,
     )
 
 
-def _best_per_article(sp: ScoredPairs, mask: np.ndarray) -> np.ndarray:
+def _best_per_article(sp: ScoredPairs, mask: np.ndarray, n: int) -> np.ndarray:
     """Index of each article's best-scoring pair among ``mask`` (ties: the earlier pair)."""
     ks = np.flatnonzero(mask)
     if len(ks) == 0:
         return ks
-    ends = np.concatenate([sp.i[ks], sp.j[ks]])
-    both = np.concatenate([ks, ks])
-    order = np.lexsort((both, -sp.score[both], ends))
-    ends, both = ends[order], both[order]
-    first = np.ones(len(ends), dtype=bool)
-    first[1:] = ends[1:] != ends[:-1]
-    return np.unique(both[first])
+    i, j, score = sp.i[ks], sp.j[ks], sp.score[ks]
+    best = np.full(n, -np.inf, dtype=score.dtype)
+    np.maximum.at(best, i, score)
+    np.maximum.at(best, j, score)
+    first = np.full(n, len(ks), dtype=np.int64)  # per article, the earliest pair reaching its best
+    for end in (i, j):
+        at = np.flatnonzero(score == best[end])
+        np.minimum.at(first, end[at], at)
+    return ks[np.unique(first[first < len(ks)])]
 
 
 def _forced_groups(articles: Sequence[Article]) -> list[list[int]]:
@@ -148,7 +150,7 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     # outside it (the nearest it was kept apart from); every pair inside a story of hundreds would be
     # millions at scale, and a listing nobody reads
     inside = cluster_of[sp.i] == cluster_of[sp.j]
-    shown = set(_best_per_article(sp, inside).tolist()) | set(_best_per_article(sp, ~inside).tolist())
+    shown = set(_best_per_article(sp, inside, n).tolist()) | set(_best_per_article(sp, ~inside, n).tolist())
     pairs = tuple(_pair_score(articles, sig, sp, k, settings.threshold, bool(inside[k])) for k in sorted(shown))
     notes = []
     if links:

@@ -45,8 +45,9 @@ def prewarm_embeddings(articles: Sequence[Article], embedder: Embedder, workers:
         return
     titles, leads = embedding_texts(articles)
     texts = list(dict.fromkeys([*titles, *(t for t in leads if t)]))
-    stored = embedder.cache.get_many("embedding", [embedder.key(t) for t in texts])
-    missing = [t for t in texts if embedder.key(t) not in stored]
+    keys = [embedder.key(t) for t in texts]
+    stored = embedder.cache.present("embedding", keys)  # not the vectors: 200 MB at 100,000 articles
+    missing = [t for t, k in zip(texts, keys) if k not in stored]
     if len(missing) < MIN_ITEMS:
         return
     progress.stage("encode", len(missing))
