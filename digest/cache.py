@@ -89,39 +89,28 @@ class Cache:
     # ---------- public API ----------
     def get_many(self, ns: str, keys: Iterable[str]) -> dict[str, bytes]:
         """The stored values of those ``keys`` that are present."""
-        keys = list(dict.fromkeys(keys))
-        conn = self._open()
-        if conn is None or not keys:
-            return {}
-        found: dict[str, bytes] = {}
-        try:
-            for i in range(0, len(keys), _CHUNK):
-                chunk = keys[i : i + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = conn.execute(f"SELECT key, value FROM blobs WHERE ns = ? AND key IN ({marks})", (ns, *chunk))
-                found.update((k, bytes(v)) for k, v in rows)
-        except sqlite3.Error as exc:
-            self._failed(exc)
-            return {}
-        return found
+        return {k: bytes(v) for k, v in self._select(ns, keys, "key, value")}
 
     def present(self, ns: str, keys: Iterable[str]) -> set[str]:
         """Which of ``keys`` are stored (without reading their values)."""
+        return {k for (k,) in self._select(ns, keys, "key")}
+
+    def _select(self, ns: str, keys: Iterable[str], columns: str) -> list[tuple]:
+        """``columns`` of the rows of ``keys`` that are present (none if the cache fails)."""
         keys = list(dict.fromkeys(keys))
         conn = self._open()
         if conn is None or not keys:
-            return set()
-        found: set[str] = set()
+            return []
+        rows: list[tuple] = []
         try:
             for i in range(0, len(keys), _CHUNK):
                 chunk = keys[i : i + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                rows = conn.execute(f"SELECT key FROM blobs WHERE ns = ? AND key IN ({marks})", (ns, *chunk))
-                found.update(k for (k,) in rows)
+                rows.extend(conn.execute(f"SELECT {columns} FROM blobs WHERE ns = ? AND key IN ({marks})", (ns, *chunk)))
         except sqlite3.Error as exc:
             self._failed(exc)
-            return set()
-        return found
+            return []
+        return rows
 
     def put_many(self, ns: str, items: Mapping[str, bytes]) -> None:
         """Store (or replace) values; failures only cost speed, never the build."""

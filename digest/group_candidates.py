@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lexical import SparseVectors
+from .lexical import SparseVectors, ranges, runs
 
 _BLOCK = 256  # query rows per matrix product: bounds memory to _BLOCK x window size
 _KEYS = 12  # rarest features of an article used as blocking keys
@@ -99,10 +99,9 @@ def lexical_neighbours(vectors: SparseVectors, hours: np.ndarray, active: np.nda
     hs = np.where(np.isnan(hs), np.inf, hs)
     order = np.lexsort((rows, hs, feats))  # postings: by feature, then time (undated last), then article
     rows, feats, ws, hs = rows[order], feats[order], ws[order], hs[order]
-    cuts = np.flatnonzero(np.diff(feats)) + 1
     pair_parts: list[np.ndarray] = []
     weight_parts: list[np.ndarray] = []
-    for s, e in zip(np.concatenate([[0], cuts]).tolist(), np.concatenate([cuts, [len(feats)]]).tolist()):
+    for s, e in runs(feats):
         m = e - s
         if m < 2:
             continue
@@ -120,8 +119,7 @@ def lexical_neighbours(vectors: SparseVectors, hours: np.ndarray, active: np.nda
             counts = np.where(m - 1 > _POSTING_CAP, 0, nd - np.arange(nd) - 1) if nd else np.zeros(0, dtype=np.int64)
         if nd and counts.sum():
             a = np.repeat(np.arange(nd), counts)
-            offsets = np.arange(len(a)) - np.repeat(np.cumsum(counts) - counts, counts)
-            b = a + 1 + offsets
+            b = ranges(np.arange(nd) + 1, counts)  # each posting's partners: the next counts[p] ones
             pair_parts.append(_pair_key(ids[a], ids[b], n))
             weight_parts.append(w[a] * w[b])
         if nd < m and m <= _POSTING_CAP:  # undated postings pair with every other posting of a rare key

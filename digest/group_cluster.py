@@ -114,7 +114,7 @@ def average_link(
             heapq.heappush(heap, (-v, x, c))
 
     final = current[owner]  # each item's live cluster
-    order = np.lexsort((np.arange(n), final))
+    order = np.argsort(final, kind="stable")  # items by cluster, in index order within each
     cut = np.flatnonzero(np.diff(final[order])) + 1
     clusters = [part.tolist() for part in np.split(order, cut)] if n else []
     clusters.sort(key=lambda m: m[0])

@@ -94,7 +94,7 @@ class SparseVectors:
     def heaviest(self, rows: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each of ``rows``' ``limit`` heaviest features (ties: string order): (row, id, weight) arrays."""
         lengths = self.indptr[rows + 1] - self.indptr[rows]
-        at = _ranges(self.indptr[rows], lengths)
+        at = ranges(self.indptr[rows], lengths)
         row = np.repeat(rows, lengths)
         order = np.lexsort((self.ids[at], -self.weights[at], row))
         first = np.repeat(np.cumsum(lengths) - lengths, lengths)
@@ -110,8 +110,7 @@ class SparseVectors:
         scratch = np.zeros(len(self.vocab), dtype=np.float64)
         order = np.argsort(i, kind="stable")
         si = i[order]
-        cuts = np.flatnonzero(np.diff(si)) + 1
-        for s, e in zip(np.concatenate([[0], cuts]).tolist(), np.concatenate([cuts, [len(si)]]).tolist()):
+        for s, e in runs(si):
             a = int(si[s])
             mine = self.ids[self.indptr[a] : self.indptr[a + 1]]
             if len(mine) == 0:
@@ -119,7 +118,7 @@ class SparseVectors:
             scratch[mine] = self.weights[self.indptr[a] : self.indptr[a + 1]]
             js = j[order[s:e]]
             lengths = self.indptr[js + 1] - self.indptr[js]
-            at = _ranges(self.indptr[js], lengths)
+            at = ranges(self.indptr[js], lengths)
             products = scratch[self.ids[at]] * self.weights[at]
             out[order[s:e]] = np.bincount(np.repeat(np.arange(len(js)), lengths), weights=products,
                                           minlength=len(js))
@@ -127,7 +126,13 @@ class SparseVectors:
         return out
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def runs(values: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each run of equal values in the sorted array ``values``."""
+    cuts = (np.flatnonzero(np.diff(values)) + 1).tolist()
+    return list(zip([0, *cuts], [*cuts, len(values)]))
+
+
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The concatenation of arange(s, s + l) for each start and length."""
     total = int(lengths.sum())
     if total == 0:

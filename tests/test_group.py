@@ -60,11 +60,10 @@ def test_each_article_shows_its_strongest_pair_in_its_story(embedder):
     # one event in four languages, plus an unrelated article: the story lists one pair per member
     # at most (what holds it in), never every pair of a big story
     news = [
-        art(0, "Russian missile strike on Kharkiv kills 12 people", "en"),
-        art(1, "Une frappe de missiles russes sur Kharkiv fait 12 morts", "fr", 1),
+        NEWS[0], NEWS[1],  # the strike in English and French
         art(2, "Russischer Raketenangriff auf Charkiw tötet 12 Menschen", "de", 2),
         art(3, "Un ataque con misiles rusos en Járkov mata a 12 personas", "es", 3),
-        art(4, "Central bank raises interest rates to 5.25%", "en", 4),
+        NEWS[4],  # the central bank
     ]
     g = group_articles(news, GroupingConfig(), embedder)
     story = next(c for c in g.clusters if 0 in c)
