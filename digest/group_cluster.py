@@ -121,6 +121,25 @@ def average_link(
     return clusters
 
 
+def _maybe_close(linked: np.ndarray, m: int, total: dict[int, np.ndarray | None], threshold: float,
+                 chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:
+    """The linked cluster pairs (keys ``a * m + b``) whose centroid cosine may reach ``threshold``:
+    a screen in float32 arrays with some slack, for ``link_centroids`` to decide exactly."""
+    a, b = linked // m, linked % m
+    if len(linked) == 0:
+        return a, b
+    dim = next((len(t) for t in total.values() if t is not None), 0)
+    unit = np.zeros((m, dim), dtype=np.float32)
+    for c, t in total.items():
+        norm = float(np.linalg.norm(t)) if t is not None else 0.0
+        if norm > 0:
+            unit[c] = t / norm
+    keep = np.zeros(len(linked), dtype=bool)
+    for s in range(0, len(linked), chunk):
+        keep[s : s + chunk] = np.einsum("ij,ij->i", unit[a[s : s + chunk]], unit[b[s : s + chunk]]) >= threshold - 1e-4
+    return a[keep], b[keep]
+
+
 def link_centroids(
     clusters: Sequence[Sequence[int]],
     i: np.ndarray,
@@ -188,12 +207,12 @@ def link_centroids(
     for c in members:
         describe(c)
     heap: list[tuple[float, int, int]] = []
-    for a, nbrs in adj.items():
-        for b in nbrs:
-            if a < b:
-                d = margin(a, b)
-                if d is not None and d >= 0:
-                    heap.append((-d, a, b))
+    # the initial pairs (millions at 100,000 articles) are screened in arrays; ``margin`` decides
+    for a, b in zip(*(x.tolist() for x in _maybe_close(linked, len(members), total,
+                                                         min(same_threshold, cross_threshold)))):
+        d = margin(a, b)
+        if d is not None and d >= 0:
+            heap.append((-d, a, b))
     heapq.heapify(heap)
     links: list[tuple[int, int, float]] = []
     next_id = len(members)
