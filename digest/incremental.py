@@ -431,6 +431,9 @@ class Builder:
         key = digest_of(code_fingerprint(GROUP_MODULES, GROUP_PACKAGES), repr(cfg), languages,
                         tuple(keys[a.id] for a in articles))
         if key != data.group_key or data.stories is None:
+            # the last build's stories (and its site, which holds them) are replaced: let them go before
+            # grouping rather than after (at 100,000 articles they are ~700 MB of objects)
+            data.stories = data.site = None
             self.progress.stage("group", len(articles))
             if self.embedder is None:
                 self.embedder = default_embedder(cfg)
