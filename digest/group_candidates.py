@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .embed import HalfVectors
 from .lexical import SparseVectors, ranges, runs
 
 _BLOCK = 256  # query rows per matrix product: bounds memory to _BLOCK x window size
@@ -30,7 +31,7 @@ def _pair_key(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
     return lo.astype(np.int64) * n + hi
 
 
-def embedding_neighbours(vecs: np.ndarray, hours: np.ndarray, active: np.ndarray, window_hours: float,
+def embedding_neighbours(vecs: HalfVectors | np.ndarray, hours: np.ndarray, active: np.ndarray, window_hours: float,
                          k: int, langs: np.ndarray, floor: float = 0.15) -> np.ndarray:
     """Keys (i*n+j, i<j) of each active article's nearest active neighbours inside the window:
     its ``k`` nearest in its own language and its ``k`` nearest in other languages (cross-language

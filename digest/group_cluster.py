@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from .embed import HalfVectors
+
 
 def average_link(
     n: int,
@@ -122,7 +124,7 @@ def average_link(
 
 
 def _maybe_close(linked: np.ndarray, m: int, total: dict[int, np.ndarray | None], threshold: float,
-                 chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:
+                 chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
     """The linked cluster pairs (keys ``a * m + b``) whose centroid cosine may reach ``threshold``:
     a screen in float32 arrays with some slack, for ``link_centroids`` to decide exactly."""
     a, b = linked // m, linked % m
@@ -144,7 +146,7 @@ def link_centroids(
     clusters: Sequence[Sequence[int]],
     i: np.ndarray,
     j: np.ndarray,
-    vecs: np.ndarray,
+    vecs: HalfVectors | np.ndarray,
     usable: np.ndarray,
     langs: Sequence[str],
     hours: np.ndarray,

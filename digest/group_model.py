@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embed import Embedder
+from .embed import DIM, Embedder, HalfVectors
 from .lexical import BODY_CHARS, MAX_FEATURES, SparseVectors, Vocabulary, clean_title, features, idf_vectors, outlet_segments
 from .models import Article
 
@@ -61,8 +61,8 @@ class Signals:
     """Everything grouping needs to know about each article, computed once per build."""
 
     titles: tuple[str, ...]  # headlines without outlet names
-    title_vecs: np.ndarray  # (n, 512) embeddings of the cleaned headlines
-    lead_vecs: np.ndarray  # (n, 512) embeddings of the leads (zero rows without body)
+    title_vecs: HalfVectors  # (n, 512) embeddings of the cleaned headlines
+    lead_vecs: HalfVectors  # (n, 512) embeddings of the leads (zero rows without body)
     has_body: np.ndarray  # (n,) bool
     hours: np.ndarray  # (n,) float hours since the epoch; NaN when the date is not trusted
     covered: np.ndarray  # (n,) bool: language known to the encoder
@@ -86,11 +86,11 @@ def article_signals(articles: Sequence[Article], embedder: Embedder) -> Signals:
     """Embed headlines and leads (cached), and build the lexical vectors of every article."""
     titles, leads = embedding_texts(articles)
     has_body = np.array([bool(x) for x in leads], dtype=bool)
-    title_vecs = embedder.encode(titles)
-    lead_vecs = np.zeros(title_vecs.shape, dtype=np.float32)  # calloc: rows without body cost no memory
+    title_vecs = embedder.encode_half(titles)
+    lead_vecs = HalfVectors(np.zeros((len(titles), DIM), dtype=np.float16))  # calloc: rows without body cost nothing
     if has_body.any():
         idx = np.flatnonzero(has_body)
-        lead_vecs[idx] = embedder.encode([leads[i] for i in idx])
+        lead_vecs.half[idx] = embedder.encode_half([leads[i] for i in idx]).half
     vocab = Vocabulary()  # each article's features as ids at once: no set of strings per article is kept
     title_ids: list[np.ndarray] = []
     all_ids: list[np.ndarray] = []
@@ -115,7 +115,7 @@ def article_signals(articles: Sequence[Article], embedder: Embedder) -> Signals:
     )
 
 
-def rowwise_dot(vecs: np.ndarray, i: np.ndarray, j: np.ndarray, chunk: int = 16384) -> np.ndarray:
+def rowwise_dot(vecs: HalfVectors, i: np.ndarray, j: np.ndarray, chunk: int = 16384) -> np.ndarray:
     """vecs[i[k]] . vecs[j[k]] for every k, in chunks (never a (pairs x 512) copy of the vectors)."""
     out = np.empty(len(i), dtype=np.float64)
     for s in range(0, len(i), chunk):

@@ -39,6 +39,16 @@ def test_second_embedder_reads_the_cache_and_gets_identical_vectors(vectors):
     assert np.array_equal(w, v[::-1])
 
 
+def test_half_precision_vectors_read_back_as_the_same_float32_rows(vectors):
+    """Grouping holds embeddings at half the memory; every row it reads must be exactly encode()'s."""
+    folder, v, _ = vectors
+    half = Embedder(folder).encode_half(TEXTS)
+    assert len(half) == 3 and half.half.dtype == np.float16 and half.half.nbytes == v.nbytes // 2
+    assert np.array_equal(half[np.arange(3)], v)
+    assert np.array_equal(half[[2, 0]], v[[2, 0]]) and np.array_equal(half[1:2], v[1:2])
+    assert Embedder(None).encode_half([]).shape == (0, 512)
+
+
 def test_deleted_or_corrupt_cache_is_rebuilt(vectors, tmp_path, caplog):
     folder, v, _ = vectors
     copy = tmp_path / "c"
