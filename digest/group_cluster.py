@@ -123,23 +123,16 @@ def average_link(
     return clusters
 
 
-def _maybe_close(linked: np.ndarray, m: int, total: dict[int, np.ndarray | None], threshold: float,
-                 chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
-    """The linked cluster pairs (keys ``a * m + b``) whose centroid cosine may reach ``threshold``:
-    a screen in float32 arrays with some slack, for ``link_centroids`` to decide exactly."""
-    a, b = linked // m, linked % m
-    if len(linked) == 0:
-        return a, b
-    dim = next((len(t) for t in total.values() if t is not None), 0)
-    unit = np.zeros((m, dim), dtype=np.float32)
-    for c, t in total.items():
-        norm = float(np.linalg.norm(t)) if t is not None else 0.0
-        if norm > 0:
-            unit[c] = t / norm
-    keep = np.zeros(len(linked), dtype=bool)
-    for s in range(0, len(linked), chunk):
-        keep[s : s + chunk] = np.einsum("ij,ij->i", unit[a[s : s + chunk]], unit[b[s : s + chunk]]) >= threshold - 1e-4
-    return a[keep], b[keep]
+def _maybe_close(a: np.ndarray, b: np.ndarray, unit: dict[int, np.ndarray], threshold: float,
+                 chunk: int = 8192) -> np.ndarray:
+    """Which cluster pairs (a[k], b[k]) may have a centroid cosine reaching ``threshold``: a screen
+    in float32 with some slack (``link_centroids`` then decides each survivor exactly)."""
+    keep = np.zeros(len(a), dtype=bool)
+    for s in range(0, len(a), chunk):
+        ua = np.stack([unit[x] for x in a[s : s + chunk].tolist()])
+        ub = np.stack([unit[x] for x in b[s : s + chunk].tolist()])
+        keep[s : s + chunk] = np.einsum("ij,ij->i", ua, ub) >= threshold - 1e-4
+    return keep
 
 
 def link_centroids(
@@ -179,6 +172,8 @@ def link_centroids(
         adj[a].add(b)
         adj[b].add(a)
     total: dict[int, np.ndarray | None] = {}
+    norm: dict[int, float] = {}
+    unit: dict[int, np.ndarray] = {}  # float32 unit centroid (zeros without usable vectors), for screening
     lang_sets: dict[int, frozenset[str]] = {}
     time_sum: dict[int, tuple[float, int]] = {}
     span: dict[int, tuple[float, float]] = {}
@@ -186,7 +181,9 @@ def link_centroids(
     def describe(c: int) -> None:
         m = members[c]
         use = [x for x in m if usable[x]]
-        total[c] = vecs[use].astype(np.float64).sum(axis=0) if use else None
+        t = total[c] = vecs[use].astype(np.float64).sum(axis=0) if use else None
+        norm[c] = float(np.linalg.norm(t)) if t is not None else 0.0
+        unit[c] = (t / norm[c]).astype(np.float32) if t is not None and norm[c] > 0 else np.zeros(dim, np.float32)
         lang_sets[c] = frozenset(langs[x] for x in m)
         h = hours[m]
         h = h[~np.isnan(h)]
@@ -203,18 +200,22 @@ def link_centroids(
                 return None
             if max(span[a][1], span[b][1]) - min(span[a][0], span[b][0]) > 2 * window_hours:
                 return None  # a story may not drift across more than two windows
-        cos = float(ta @ tb) / (float(np.linalg.norm(ta)) * float(np.linalg.norm(tb)) or 1.0)
+        cos = float(ta @ tb) / (norm[a] * norm[b] or 1.0)
         return cos - (same_threshold if lang_sets[a] & lang_sets[b] else cross_threshold)
 
+    dim = vecs.shape[1]
     for c in members:
         describe(c)
+    low = min(same_threshold, cross_threshold)
     heap: list[tuple[float, int, int]] = []
-    # the initial pairs (millions at 100,000 articles) are screened in arrays; ``margin`` decides
-    for a, b in zip(*(x.tolist() for x in _maybe_close(linked, len(members), total,
-                                                         min(same_threshold, cross_threshold)))):
+    # pairs are screened in arrays (millions at 100,000 articles), ``margin`` decides the survivors
+    la, lb = linked // len(members), linked % len(members)
+    close = _maybe_close(la, lb, unit, low)
+    for a, b in zip(la[close].tolist(), lb[close].tolist()):
         d = margin(a, b)
         if d is not None and d >= 0:
             heap.append((-d, a, b))
+    del la, lb, close
     heapq.heapify(heap)
     links: list[tuple[int, int, float]] = []
     next_id = len(members)
@@ -223,22 +224,25 @@ def link_centroids(
         if a not in members or b not in members:
             continue
         ta, tb = total[a], total[b]
-        cos = float(ta @ tb) / (float(np.linalg.norm(ta)) * float(np.linalg.norm(tb)) or 1.0)  # type: ignore[operator]
+        cos = float(ta @ tb) / (norm[a] * norm[b] or 1.0)  # type: ignore[operator]
         links.append((min(members[a]), min(members[b]), round(cos, 4)))
         c = next_id
         next_id += 1
         members[c] = members.pop(a) + members.pop(b)
         adj[c] = (adj.pop(a) | adj.pop(b)) - {a, b}
         for x in (a, b):
-            total.pop(x)
-            lang_sets.pop(x)
-            time_sum.pop(x)
-            span.pop(x)
+            for d_ in (total, norm, unit, lang_sets, time_sum, span):
+                d_.pop(x)
         describe(c)
-        for x in sorted(adj[c]):
+        xs = sorted(adj[c])
+        for x in xs:
             adj[x].discard(a)
             adj[x].discard(b)
             adj[x].add(c)
+        if not xs:
+            continue
+        near = np.stack([unit[x] for x in xs]) @ unit[c] >= low - 1e-4
+        for x in np.asarray(xs)[near].tolist():
             d = margin(x, c)
             if d is not None and d >= 0:
                 heapq.heappush(heap, (-d, x, c))
