@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,27 @@ class Cache:
                 )
         except sqlite3.Error as exc:
             self._failed(exc)
+
+    def retain(self, keep: Mapping[str, Collection[str]]) -> int:
+        """Delete every entry but the ``keep`` keys of each namespace (other namespaces lose all),
+        then compact the file. Returns how many entries were deleted (0 if the cache fails)."""
+        conn = self._open()
+        if conn is None:
+            return 0
+        try:
+            with conn:
+                conn.execute("CREATE TEMP TABLE keep (ns TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID")
+                conn.executemany("INSERT OR IGNORE INTO keep (ns, key) VALUES (?, ?)",
+                                 ((ns, k) for ns, keys in keep.items() for k in keys))
+                removed = conn.execute("DELETE FROM blobs WHERE NOT EXISTS "
+                                       "(SELECT 1 FROM keep WHERE keep.ns = blobs.ns AND keep.key = blobs.key)").rowcount
+                conn.execute("DROP TABLE keep")
+            if removed:
+                conn.execute("VACUUM")  # give the space back to the file system
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return 0
+        return removed
 
     def close(self) -> None:
         self._close_quietly()

@@ -32,6 +32,8 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--base-url", help="where the site will be served, overriding config.yaml (e.g. https://example.org/news/)")
     b.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     b.add_argument("--strict", action="store_true", help="exit with 1 if any file had a problem")
+    b.add_argument("--gc", action="store_true",
+                   help="then delete cached parses and embeddings the content no longer uses (as hugo --gc)")
 
     s = sub.add_parser("stories", help="print each story with its articles and the scores that joined them")
     _site_args(s)
@@ -71,6 +73,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     builder = Builder(include_drafts=args.drafts, progress=for_stream(sys.stderr, quiet=args.quiet))
     try:
         result = builder.build(cfg)
+        pruned = builder.prune_cache(cfg) if args.gc else None
     finally:
         builder.close()
     articles, stories, languages = result.summary
@@ -80,6 +83,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         articles, stories, languages, cfg.output_path,
         len(result.written), result.unchanged, len(result.removed), times,
     )
+    if pruned is not None:
+        log.info("gc: %d cache entries no longer used were deleted; %s %.1f MB → %.1f MB", pruned.removed,
+                 cfg.root / ".digest-cache", pruned.bytes_before / 1e6, pruned.bytes_after / 1e6)
     if result.problems:
         log.warning("%d file(s) had problems (listed above)", len(result.problems))
         if args.strict:

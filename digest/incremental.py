@@ -33,6 +33,7 @@ from .progress import Progress
 
 if TYPE_CHECKING:
     from .embed import Embedder
+    from .prune import PruneReport
     from .render import StoryPages
     from .write import OutputWriter, WriteReport
 
@@ -85,6 +86,17 @@ class Builder:
         if self.index is not None and self.index.sigs:
             self._load_data()
         detect_language("Loading the language model before the first save.")
+
+    def prune_cache(self, cfg: SiteConfig) -> PruneReport | None:
+        """After a build of ``cfg``: delete the cache entries its content no longer uses (``digest build --gc``).
+        None when there is no finished build to go by (then nothing is deleted)."""
+        from .prune import keys_in_use, prune_cache
+
+        data = self._load_data() if self._paths else None
+        if data is None or data.site is None or self._last_was_quick:
+            return None
+        sources = [e.source for e in data.files.values() if e.source is not None]
+        return prune_cache(cfg.root / ".digest-cache", keys_in_use(cfg, sources, data.site.articles))
 
     # -- state ----------------------------------------------------------------------------------
     def _state_for(self, cfg: SiteConfig, parse_key: str) -> tuple[bs.Index, bs.Data | None]:

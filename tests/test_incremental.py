@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import shutil
 from pathlib import Path
 
@@ -319,3 +320,41 @@ def test_a_theme_showing_site_wide_values_on_every_page_stays_exact(site: Path, 
     fresh = tmp_path / "clean"
     shutil.copytree(site / "templates", fresh / "templates")
     assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+
+
+def test_gc_deletes_cache_entries_of_edited_and_deleted_articles_and_keeps_all_a_build_reads(
+        site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from digest.cli import main
+
+    db = site / ".digest-cache" / "cache.sqlite3"
+
+    def rows() -> set[tuple[str, str]]:
+        with sqlite3.connect(db) as conn:
+            found = set(conn.execute("SELECT ns, key FROM blobs").fetchall())
+        conn.close()
+        return found
+
+    assert main(["build", str(site), "-q"]) == 0
+    first = rows()
+    edit(site / "content/2024-06-01/tram-en.md", "Tram line opens in Alden", "Alden tram line opens at last")
+    (site / "content/2024-06-01/chess.txt").unlink()
+    assert main(["build", str(site), "-q"]) == 0
+    grown = rows()
+    assert first <= grown  # a build never deletes cache entries by itself
+    assert main(["build", str(site), "--gc"]) == 0  # nothing changed: this only collects
+    kept = rows()
+    gone = grown - kept
+    assert kept < grown and {ns for ns, _ in gone} == {"article", "embedding"}
+    assert sum(ns == "article" for ns, _ in gone) == 2  # the edited article's old parse and the deleted one's
+    assert sum(ns == "embedding" for ns, _ in gone) >= 2  # the old headline, the deleted article's headline and lead
+    assert f"gc: {len(gone)} cache entries no longer used were deleted" in capsys.readouterr().err
+    # what was kept is everything a build of this content reads: from nothing, nothing is parsed or encoded
+    shutil.rmtree(site / "output")
+    for state in (site / ".digest-cache").glob("build-*"):
+        state.unlink()
+    parsed: list[str] = []
+    real = article_cache.parse_source
+    monkeypatch.setattr("digest.incremental.parse_source", lambda src, **kw: parsed.append(src.path) or real(src, **kw))
+    monkeypatch.setattr("digest.embed.Embedder.model", property(lambda self: pytest.fail("a text was encoded again")))
+    assert main(["build", str(site), "-q"]) == 0
+    assert parsed == [] and rows() == kept
