@@ -32,6 +32,7 @@ from .models import Article, Problem, SourceFile
 log = logging.getLogger(__name__)
 
 NAMESPACE = "article"
+_STEP = 2048  # records read or written at once (100,000 pickled records are ~250 MB)
 PARSE_MODULES = ("digest.read", "digest.extract", "digest.boilerplate", "digest.tokens", "digest.outlet", "digest.lines",
                  "digest.headline_candidates", "digest.headline", "digest.language", "digest.dates",
                  "digest.articles", "digest.models", "digest.config", "digest.article_cache")
@@ -123,19 +124,23 @@ class ArticleCache:
     def get_many(self, sources: Iterable[SourceFile], boilerplate_key: str) -> dict[str, Parsed]:
         """Cached records for those sources that have one (keyed by source path)."""
         wanted = {self.key(s): s.path for s in sources}
+        keys = list(wanted)
         found: dict[str, Parsed] = {}
-        for key, blob in self.cache.get_many(NAMESPACE, wanted).items():
-            try:
-                parsed = pickle.loads(blob)
-            except Exception:  # written by another version, or damaged: parse again
-                continue
-            if not isinstance(parsed, Parsed) or parsed.boilerplate not in (None, boilerplate_key):
-                continue
-            found[wanted[key]] = parsed
+        for start in range(0, len(keys), _STEP):  # in steps: never every pickled record at once
+            for key, blob in self.cache.get_many(NAMESPACE, keys[start : start + _STEP]).items():
+                try:
+                    parsed = pickle.loads(blob)
+                except Exception:  # written by another version, or damaged: parse again
+                    continue
+                if not isinstance(parsed, Parsed) or parsed.boilerplate not in (None, boilerplate_key):
+                    continue
+                found[wanted[key]] = parsed
         self.hits += len(found)
         self.misses += len(wanted) - len(found)
         return found
 
     def put_many(self, items: Mapping[str, tuple[SourceFile, Parsed]]) -> None:
-        self.cache.put_many(NAMESPACE, {self.key(src): pickle.dumps(parsed, protocol=5)
-                                        for src, parsed in items.values()})
+        records = list(items.values())
+        for start in range(0, len(records), _STEP):
+            self.cache.put_many(NAMESPACE, {self.key(src): pickle.dumps(parsed, protocol=5)
+                                            for src, parsed in records[start : start + _STEP]})
