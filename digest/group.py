@@ -29,6 +29,7 @@ import numpy as np
 
 from .config import GroupingConfig
 from .embed import DIM, Embedder, HalfVectors
+from .gc_tuning import release_freed_memory
 from .group_candidates import embedding_neighbours, lexical_neighbours
 from .group_cluster import average_link, link_centroids
 from .group_model import SIGNALS, Signals, article_signals, pair_features, pair_kinds, score_pairs
@@ -138,6 +139,7 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     sp = score_candidates(sig, active, settings)
     # scored: the leads are done with (100 MB at 100,000 articles; a slice would be a view that keeps them)
     sig = replace(sig, lead_vecs=HalfVectors(np.zeros((0, DIM), dtype=np.float16)))
+    release_freed_memory()
     t2 = time.perf_counter()
     clusters = average_link(n, sp.i, sp.j, sp.score.astype(np.float64), settings.threshold,
                             forced=_forced_groups(articles))
@@ -153,6 +155,9 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     inside = cluster_of[sp.i] == cluster_of[sp.j]
     shown = set(_best_per_article(sp, inside, n).tolist()) | set(_best_per_article(sp, ~inside, n).tolist())
     pairs = tuple(_pair_score(articles, sig, sp, k, settings.threshold, bool(inside[k])) for k in sorted(shown))
+    scored = len(sp.i)
+    del sp, sig, inside, cluster_of
+    release_freed_memory()
     notes = []
     if links:
         notes.append(f"{len(links)} cluster link(s) by headline centroids (same language >= {settings.link_same:g}, "
@@ -164,7 +169,7 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     if alone:
         notes.append(f"{alone} article(s) with story: false kept alone")
     log.info("grouped %d articles into %d stories (%d scored pairs): signals %.1fs, pairs %.1fs, clustering %.1fs, "
-             "explanations %.1fs", n, len(clusters), len(sp.i), t1 - t0, t2 - t1, t3 - t2, time.perf_counter() - t3)
+             "explanations %.1fs", n, len(clusters), scored, t1 - t0, t2 - t1, t3 - t2, time.perf_counter() - t3)
     return Grouping(
         clusters=tuple(tuple(c) for c in clusters),
         pairs=pairs,
