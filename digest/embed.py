@@ -56,10 +56,14 @@ class HalfVectors:
     """Embeddings held as the cache stores them (float16: half the memory of float32); indexing
     gives float32 rows in their canonical form, the very values :meth:`Embedder.encode` returns."""
 
-    __slots__ = ("half",)
+    __slots__ = ("half", "norms")
 
     def __init__(self, half: np.ndarray) -> None:
         self.half = half
+        self.norms = np.empty(len(half), dtype=np.float32)  # each row's, as _round computes it
+        for start in range(0, len(half), _BATCH):
+            rows = half[start : start + _BATCH].astype(np.float32)
+            self.norms[start : start + _BATCH] = np.maximum(np.linalg.norm(rows, axis=1), 1e-12)
 
     def __len__(self) -> int:
         return len(self.half)
@@ -69,7 +73,7 @@ class HalfVectors:
         return self.half.shape
 
     def __getitem__(self, rows: Any) -> np.ndarray:
-        return _round(self.half[rows])
+        return self.half[rows].astype(np.float32) / self.norms[rows][..., None]  # _round's values, norms kept
 
 
 class Embedder:
