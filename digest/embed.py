@@ -44,23 +44,16 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _round(vectors: np.ndarray) -> np.ndarray:
-    """The canonical form of a vector: float16 precision, renormalised, as float32."""
-    v = vectors.astype(np.float16).astype(np.float32)
-    norms = np.linalg.norm(v, axis=1, keepdims=True)
-    np.maximum(norms, 1e-12, out=norms)
-    return v / norms
-
-
 class HalfVectors:
     """Embeddings held as the cache stores them (float16: half the memory of float32); indexing
-    gives float32 rows in their canonical form, the very values :meth:`Embedder.encode` returns."""
+    gives float32 rows in their canonical form — the float16 values as float32, divided by their
+    norm — the very values :meth:`Embedder.encode` returns."""
 
     __slots__ = ("half", "norms")
 
     def __init__(self, half: np.ndarray) -> None:
         self.half = half
-        self.norms = np.empty(len(half), dtype=np.float32)  # each row's, as _round computes it
+        self.norms = np.empty(len(half), dtype=np.float32)  # each row's, computed once
         for start in range(0, len(half), _BATCH):
             rows = half[start : start + _BATCH].astype(np.float32)
             self.norms[start : start + _BATCH] = np.maximum(np.linalg.norm(rows, axis=1), 1e-12)
@@ -73,7 +66,7 @@ class HalfVectors:
         return self.half.shape
 
     def __getitem__(self, rows: Any) -> np.ndarray:
-        return self.half[rows].astype(np.float32) / self.norms[rows][..., None]  # _round's values, norms kept
+        return self.half[rows].astype(np.float32) / self.norms[rows][..., None]
 
 
 class Embedder:

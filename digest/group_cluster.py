@@ -177,6 +177,7 @@ def link_centroids(
     lang_sets: dict[int, frozenset[str]] = {}
     time_sum: dict[int, tuple[float, int]] = {}
     span: dict[int, tuple[float, float]] = {}
+    dim = vecs.shape[1]
 
     def describe(c: int) -> None:
         m = members[c]
@@ -203,7 +204,6 @@ def link_centroids(
         cos = float(ta @ tb) / (norm[a] * norm[b] or 1.0)
         return cos - (same_threshold if lang_sets[a] & lang_sets[b] else cross_threshold)
 
-    dim = vecs.shape[1]
     for c in members:
         describe(c)
     low = min(same_threshold, cross_threshold)
@@ -231,8 +231,8 @@ def link_centroids(
         members[c] = members.pop(a) + members.pop(b)
         adj[c] = (adj.pop(a) | adj.pop(b)) - {a, b}
         for x in (a, b):
-            for d_ in (total, norm, unit, lang_sets, time_sum, span):
-                d_.pop(x)
+            for table in (total, norm, unit, lang_sets, time_sum, span):
+                table.pop(x)
         describe(c)
         xs = sorted(adj[c])
         for x in xs:
