@@ -123,6 +123,9 @@ def average_link(
     return clusters
 
 
+_SCREEN_SLACK = 1e-4  # float32 centroid cosines are this close to the exact float64 ones, and then some
+
+
 def _maybe_close(a: np.ndarray, b: np.ndarray, unit: dict[int, np.ndarray], threshold: float,
                  chunk: int = 8192) -> np.ndarray:
     """Which cluster pairs (a[k], b[k]) may have a centroid cosine reaching ``threshold``: a screen
@@ -131,7 +134,7 @@ def _maybe_close(a: np.ndarray, b: np.ndarray, unit: dict[int, np.ndarray], thre
     for s in range(0, len(a), chunk):
         ua = np.stack([unit[x] for x in a[s : s + chunk].tolist()])
         ub = np.stack([unit[x] for x in b[s : s + chunk].tolist()])
-        keep[s : s + chunk] = np.einsum("ij,ij->i", ua, ub) >= threshold - 1e-4
+        keep[s : s + chunk] = np.einsum("ij,ij->i", ua, ub) >= threshold - _SCREEN_SLACK
     return keep
 
 
@@ -241,7 +244,7 @@ def link_centroids(
             adj[x].add(c)
         if not xs:
             continue
-        near = np.stack([unit[x] for x in xs]) @ unit[c] >= low - 1e-4
+        near = np.stack([unit[x] for x in xs]) @ unit[c] >= low - _SCREEN_SLACK
         for x in np.asarray(xs)[near].tolist():
             d = margin(x, c)
             if d is not None and d >= 0:

@@ -72,14 +72,20 @@ class Signals:
 
 
 def embedding_texts(articles: Sequence[Article]) -> tuple[tuple[str, ...], list[str]]:
-    """The texts grouping embeds: cleaned headlines, and leads ("" without a body).
-
-    Public so that a build can encode them ahead of grouping (e.g. on several cores into the
-    cache): ``texts = titles + [t for t in leads if t]``.
-    """
+    """The texts grouping embeds: cleaned headlines, and leads ("" without a body)."""
     heads, tails = outlet_segments([a.title for a in articles])
     titles = tuple(clean_title(a.title, heads, tails) for a in articles)
     return titles, [lead_text(a) for a in articles]
+
+
+def embedded_texts(articles: Sequence[Article]) -> list[str]:
+    """Every distinct text ``article_signals`` asks the embedder for: each headline, each non-empty lead.
+
+    For work around grouping that must agree with it: encoding ahead on several cores (prewarm),
+    keeping those embeddings when the cache is pruned (``digest build --gc``).
+    """
+    titles, leads = embedding_texts(articles)
+    return list(dict.fromkeys([*titles, *(t for t in leads if t)]))
 
 
 def article_signals(articles: Sequence[Article], embedder: Embedder) -> Signals:

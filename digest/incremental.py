@@ -92,8 +92,10 @@ class Builder:
         None when there is no finished build to go by (then nothing is deleted)."""
         from .prune import keys_in_use, prune_cache
 
-        data = self._load_data() if self._paths else None
-        if data is None or data.site is None or self._last_was_quick:
+        if not self._paths or self._last_was_quick:
+            return None
+        data = self._load_data()
+        if data.site is None:
             return None
         sources = [e.source for e in data.files.values() if e.source is not None]
         return prune_cache(cfg.root / ".digest-cache", keys_in_use(cfg, sources, data.site.articles))
@@ -444,7 +446,7 @@ class Builder:
                         tuple(keys[a.id] for a in articles))
         if key != data.group_key or data.stories is None:
             # the last build's stories (and its site, which holds them) are replaced: let them go before
-            # grouping rather than after (at 100,000 articles they are ~700 MB of objects)
+            # grouping rather than after (at 100,000 articles ~100 MB resident, measured)
             data.stories = data.site = None
             self.progress.stage("group", len(articles))
             if self.embedder is None:

@@ -1,6 +1,6 @@
 """Encode ahead: the texts grouping will embed, encoded on every core into the embedding cache first.
 
-Grouping then finds every vector in the cache. Which texts: :func:`digest.group_model.embedding_texts`.
+Grouping then finds every vector in the cache. Which texts: :func:`digest.group_model.embedded_texts`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _encode_chunk(texts: list[str], cache_dir: str, threads: int) -> int:
     embedder = _WORKER_EMBEDDERS.get(cache_dir)
     if embedder is None:
         embedder = _WORKER_EMBEDDERS[cache_dir] = Embedder(Path(cache_dir), threads=threads)
-    embedder.encode(texts)
+    embedder.encode_half(texts)  # for the cache: no float32 copy of the vectors is needed
     return len(texts)
 
 
@@ -35,16 +35,15 @@ def prewarm_embeddings(articles: Sequence[Article], embedder: Embedder, workers:
                         progress: Progress) -> None:
     """Encode the texts grouping will ask for on every core, into the embedding cache, before grouping runs.
 
-    Which texts: :func:`digest.group_model.embedding_texts` (cleaned headlines, leads).
+    Which texts: :func:`digest.group_model.embedded_texts` (cleaned headlines, leads).
     """
-    from .group_model import embedding_texts
+    from .group_model import embedded_texts
     from .parallel import MIN_ITEMS, worker_count
 
     folder = embedder.cache.folder
     if folder is None or worker_count(len(articles), workers) <= 1:
         return
-    titles, leads = embedding_texts(articles)
-    texts = list(dict.fromkeys([*titles, *(t for t in leads if t)]))
+    texts = embedded_texts(articles)
     keys = [embedder.key(t) for t in texts]
     stored = embedder.cache.present("embedding", keys)  # not the vectors: 200 MB at 100,000 articles
     missing = [t for t, k in zip(texts, keys) if k not in stored]

@@ -17,7 +17,7 @@ from .article_cache import NAMESPACE, ArticleCache
 from .cache import Cache
 from .config import SiteConfig
 from .embed import Embedder
-from .group_model import embedding_texts
+from .group_model import embedded_texts
 from .models import Article, SourceFile
 
 log = logging.getLogger(__name__)
@@ -33,11 +33,10 @@ class PruneReport:
 def keys_in_use(cfg: SiteConfig, sources: Iterable[SourceFile], articles: Sequence[Article]) -> dict[str, set[str]]:
     """The cache keys, by namespace, that building this content reads."""
     parses = ArticleCache(Cache(None), cfg)  # only its keys
-    titles, leads = embedding_texts(articles)
     embedder = Embedder(None)  # only its keys: the model is never loaded
     return {
         NAMESPACE: {parses.key(src) for src in sources},
-        "embedding": {embedder.key(t) for t in (*titles, *leads) if t},
+        "embedding": {embedder.key(t) for t in embedded_texts(articles)},
     }
 
 
