@@ -111,6 +111,7 @@ class _Folders:
     def __init__(self, target: Path) -> None:
         self.target = target
         self._seen: dict[Path, str | None] = {target: None}
+        self.missing: set[Path] = set()  # folders looked at that are not there (yet)
 
     def problem(self, folder: Path) -> str | None:
         """None if ``folder`` is (or can be made) a real folder inside the output; else what is in the way.
@@ -120,11 +121,14 @@ class _Folders:
         if folder in self._seen:
             return self._seen[folder]
         found = self.problem(folder.parent) if folder.parent != folder else "outside"
-        if found is None:
+        if found is None and folder.parent in self.missing:
+            self.missing.add(folder)  # inside a folder that is not there: not looked for
+        elif found is None:
             try:
                 st = os.lstat(folder)
             except FileNotFoundError:
                 st = None
+                self.missing.add(folder)
             if st is not None and stat.S_ISLNK(st.st_mode):
                 real = folder.resolve()
                 if real != self.target and self.target not in real.parents:
@@ -196,11 +200,20 @@ def _file_sha(path: Path) -> str | None:
         return None
 
 
-def _write_file(path: Path, data: bytes, *, flush: bool = True) -> None:
-    """Create ``path`` (replacing it) with ``data``, flushed to disk unless ``flush`` is False."""
+def _umask_hides_bits() -> bool:
+    """Whether the umask takes read or owner-write bits away from 644 (e.g. 077): files then need a chmod."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return bool(mask & 0o644)
+
+
+def _write_file(path: Path, data: bytes, *, flush: bool = True, chmod: bool = True) -> None:
+    """Create ``path`` (replacing it) with ``data``, flushed to disk unless ``flush`` is False; made 644
+    whatever the umask unless ``chmod`` is False (the caller knows the umask leaves 644 as it is)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
-        os.fchmod(fd, 0o644)  # readable by the web server whatever the umask
+        if chmod:
+            os.fchmod(fd, 0o644)  # readable by the web server whatever the umask
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
@@ -265,8 +278,10 @@ def _locked(target: Path) -> Iterator[None]:
 # -- recovery, planning, staging, applying ---------------------------------------------------------
 
 
-def _apply(target: Path, manifest: _Manifest) -> tuple[list[str], list[str], list[str]]:
+def _apply(target: Path, manifest: _Manifest, new: Collection[str] | None = None
+           ) -> tuple[list[str], list[str], list[str]]:
     """Rename staged files into place, then remove stale files. Idempotent: safe to repeat after a kill.
+    ``new``: the moves whose path output/ does not have (the writer knows; else each path is looked at).
 
     Returns (moved, removed, kept).
     """
@@ -278,9 +293,15 @@ def _apply(target: Path, manifest: _Manifest) -> tuple[list[str], list[str], lis
              for i, name in enumerate(manifest.moves)]
     # new paths first (nothing served links to them yet), then the changed ones: a kill in between leaves
     # every link of the old pages working; after a kill the repeat goes on in the same order
-    moves = [m for m in moves if not os.path.lexists(m[2])] + [m for m in moves if os.path.lexists(m[2])]
+    if new is None:
+        moves = [m for m in moves if not os.path.lexists(m[2])] + [m for m in moves if os.path.lexists(m[2])]
+    else:
+        moves = [m for m in moves if m[0] in new] + [m for m in moves if m[0] not in new]
     for name, src, dst in moves:
-        if not src.is_file() or src.is_symlink():
+        try:
+            if not stat.S_ISREG(os.lstat(src).st_mode):
+                continue
+        except FileNotFoundError:
             continue  # already moved by the interrupted write
         in_the_way = folders.problem(dst.parent)
         if in_the_way:
@@ -365,6 +386,8 @@ class OutputWriter:
         self.target = check_output_dir(out, site_root, content_dir)
         self.hashes: dict[str, str] = {}  # every file of this build → SHA-256 of its bytes
         self._moves: list[str] = []  # staged, in staging order (new and changed files)
+        self._new: set[str] = set()  # ... of which these are not in output/ yet
+        self._chmod = _umask_hides_bits()
         self._unchanged = 0
         self._conflicts: list[str] = []
         self._lock: contextlib.AbstractContextManager[None] | None = None
@@ -418,10 +441,12 @@ class OutputWriter:
             self._conflicts.append(in_the_way)
             return sha
         try:
-            try:
-                st = os.lstat(path)
-            except FileNotFoundError:
-                st = None
+            st = None
+            if path.parent not in self._folders.missing:  # (in a folder that is not there, no file is either)
+                try:
+                    st = os.lstat(path)
+                except FileNotFoundError:
+                    pass
             if st is not None and stat.S_ISDIR(st.st_mode):
                 self._conflicts.append(f"{name} (a folder where the build writes a file)")
             elif st is not None and stat.S_ISREG(st.st_mode) and st.st_size == len(data) and _file_sha(path) == sha:
@@ -429,8 +454,11 @@ class OutputWriter:
             elif st is not None and name not in self._previous:
                 self._conflicts.append(name)
             elif not self._conflicts:  # (after a conflict nothing will be written: stop staging)
-                _write_file(self.target / STAGING / _staged_name(len(self._moves)), data, flush=False)
+                _write_file(self.target / STAGING / _staged_name(len(self._moves)), data, flush=False,
+                            chmod=self._chmod)
                 self._moves.append(name)
+                if st is None:
+                    self._new.add(name)
         except OSError as exc:
             raise _write_error(self.target, exc) from exc
         return sha
@@ -468,7 +496,7 @@ class OutputWriter:
             manifest = _Manifest(dict(self.hashes), self._moves, stale)
             _write_manifest(target, manifest)  # the commit
             self._committed = True
-            moved, removed, also_kept = _apply(target, manifest)
+            moved, removed, also_kept = _apply(target, manifest, self._new)
             _finish(target, manifest)
         except OSError as exc:
             raise _write_error(target, exc) from exc
