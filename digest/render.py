@@ -225,8 +225,6 @@ class Renderer:
         self._day_updated: dict[date, datetime | None] = {}
         self.indexable: list[tuple[str, datetime | None]] = []  # pages for sitemap.xml, in output order
         self._strings: dict[str, Strings] = {}
-        self._names: dict[str, str] = {}
-        self._dirs: dict[str, str] = {}
         self.site_reads: set[str] = set()  # what templates read from ``site`` (see SITE_WIDE)
         self.article_keys = article_keys_for(site.articles, article_keys)
         # story id → (story, key); ``story_keys`` are the last build's: a story that is the very same
@@ -252,8 +250,8 @@ class Renderer:
             cfg=cfg,
             url=self.url,
             asset=self.asset_url,
-            language_name=self.language_name,
-            text_direction=self.text_direction,
+            language_name=language_name,
+            text_direction=text_direction,
             article_url=lambda a: self.url(article_path(a)),
             story_url=lambda s: self.url(story_path(s)),
             day_url=lambda lang, d: self.url(day_path(lang, d)),
@@ -281,19 +279,6 @@ class Renderer:
         """Site-absolute URL path that honours the ``base_url`` sub-path."""
         return self.urls.path(path)
 
-    def text_direction(self, lang: str) -> str:
-        found = self._dirs.get(lang)
-        if found is None:
-            found = self._dirs[lang] = text_direction(lang)
-        return found
-
-    def language_name(self, lang: str) -> str:
-        """:func:`digest.i18n.language_name`, remembered (Babel takes ~0.1 ms per call, four per page)."""
-        name = self._names.get(lang)
-        if name is None:
-            name = self._names[lang] = language_name(lang)
-        return name
-
     def _hash_assets(self) -> dict[str, tuple[str, bytes]]:
         assets: dict[str, tuple[str, bytes]] = {}
         for rel, data in static_files(self.cfg):
@@ -316,7 +301,7 @@ class Renderer:
 
     def switch(self, current: str, target: Callable[[str], str]) -> list[Switch]:
         """The language switcher: ``target(edition)`` is the path of this page in that edition."""
-        return [Switch(lg, self.language_name(lg), self.url(target(lg)), lg == current) for lg in self.site.languages]
+        return [Switch(lg, language_name(lg), self.url(target(lg)), lg == current) for lg in self.site.languages]
 
     def story_key(self, story: Story) -> str:
         from .fingerprint import story_fingerprint
@@ -337,7 +322,7 @@ class Renderer:
             try:
                 html = self.env.get_template(template).render(
                     lang=lang,
-                    dir=self.text_direction(lang),
+                    dir=text_direction(lang),
                     t=self.strings(lang),
                     edition=lang if lang in self.site.languages else self.default,
                     page_path=path,

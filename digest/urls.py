@@ -56,6 +56,7 @@ class Urls:
         self.origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
         prefix = parts.path or "/"
         self.prefix = prefix if prefix.endswith("/") else prefix + "/"
+        self._paths: dict[str, str] = {}  # rel → path: a page links the same few dozen paths other pages link
 
     @property
     def has_host(self) -> bool:
@@ -68,7 +69,10 @@ class Urls:
 
     def path(self, rel: str = "") -> str:
         """``fr/2024/05/30/`` → ``/news/fr/2024/05/30/`` (percent-encoded where needed)."""
-        return quote(self.prefix + rel.lstrip("/"), safe="/:@!$&'()*+,;=-._~%")
+        found = self._paths.get(rel)
+        if found is None:
+            found = self._paths[rel] = quote(self.prefix + rel.lstrip("/"), safe="/:@!$&'()*+,;=-._~%")
+        return found
 
     def absolute(self, rel: str = "") -> str:
         """The full URL when the host is known, else the same as ``path``."""
