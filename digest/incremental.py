@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .prune import PruneReport
     from .render import StoryPages
     from .write import OutputWriter, WriteReport
+    from .page_cache import PageCache
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,8 @@ class Builder:
         if data.site is None:
             return None
         sources = [e.source for e in data.files.values() if e.source is not None]
-        return prune_cache(cfg.root / ".digest-cache", keys_in_use(cfg, sources, data.site.articles))
+        pages = (sha for _, sha in data.memo.values())
+        return prune_cache(cfg.root / ".digest-cache", keys_in_use(cfg, sources, data.site.articles, pages))
 
     # -- state ----------------------------------------------------------------------------------
     def _state_for(self, cfg: SiteConfig, parse_key: str) -> tuple[bs.Index, bs.Data | None]:
@@ -470,6 +472,8 @@ class Builder:
         feeds) as the last build wrote them when they are still there: nobody is looking at them, and
         the exact build that follows writes them.
         """
+        from .cache import Cache
+        from .page_cache import STEP, PageCache
         from .render import Renderer
 
         renderer = Renderer(site, cfg, article_keys=keys, story_keys=self._story_keys, page_keys=self._page_keys,
@@ -497,29 +501,39 @@ class Builder:
             on_disk = bs.output_signatures(cfg.output_path, [jobs[i].out for i in maybe], each=True) or {}
         self._on_disk = on_disk  # signatures before the write (see _output_after)
         gone = [i for i in maybe if jobs[i].out not in written or on_disk.get(jobs[i].out) != written[jobs[i].out]]
-        if gone:  # deleted or edited in output/ since: render again (a whole output/ deleted: every page)
-            todo = sorted(todo + gone)
+        pages = PageCache(Cache(cfg.root / ".digest-cache"))
+        restored: set[int] = set()
+        if gone:  # deleted or edited in output/ since: the cached bytes of its key, else render again
+            restored = self._restore(pages, jobs, [i for i in gone if jobs[i].key is not None], data.memo, writer, memo)
+            todo = sorted(todo + [i for i in gone if i not in restored])
         self.progress.stage("render", len(todo))
         global _RENDERING
         _RENDERING = (renderer, jobs)  # forked workers inherit it
         keyed_reads: set[str] = set()  # what pages with a key read of ``site`` (the others always render)
+        to_cache: dict[str, bytes] = {}
         try:
-            for i, (body, reads) in zip(todo, ordered_imap(_render_page, todo, workers=self.workers,
-                                                           progress=self.progress)):
+            for i, (body, packed, reads) in zip(todo, ordered_imap(_render_page, todo, workers=self.workers,
+                                                                   progress=self.progress)):
                 keyed_reads.update(reads)
                 sha = writer.add(jobs[i].out, body)
                 if jobs[i].key is not None:
                     memo[jobs[i].out] = (jobs[i].key, sha)
+                    to_cache[sha] = packed  # type: ignore[assignment]
+                    if len(to_cache) >= STEP:
+                        pages.put_many(to_cache)
+                        to_cache = {}
                 elif _deferred(jobs[i].out):
                     memo[jobs[i].out] = ("", sha)  # no key: its last bytes, for a quick build to leave in place
+            pages.put_many(to_cache)
         finally:
             _RENDERING = None
+            pages.cache.close()
         renderer.site_reads.clear()
         renderer.site_reads.update(keyed_reads)
         self._story_keys = renderer.story_keys  # the unchanged stories' keys, for the next build
         self._page_keys = renderer.page_keys
         self._story_pages = renderer.story_page_lists
-        rendered = set(todo)
+        rendered = set(todo) | restored
         for out, i in wanted.items():
             if i not in rendered:
                 old = data.memo[out]
@@ -530,6 +544,25 @@ class Builder:
             memo = {}
         log.debug("render: %d pages rendered, %d unchanged", len(todo), len(jobs) - len(todo))
         return list(wanted), memo
+
+    @staticmethod
+    def _restore(pages: PageCache, jobs: list, gone: list[int], old: dict[str, tuple[str, str]], writer: OutputWriter,
+                 memo: dict[str, tuple[str, str]]) -> set[int]:
+        """Write the pages ``gone`` from output/ whose key is unchanged from the cache (the bytes the last build
+        wrote for that key), a step at a time; returns those found (the others are rendered)."""
+        from .page_cache import STEP
+
+        restored: set[int] = set()
+        for start in range(0, len(gone), STEP):
+            step = gone[start : start + STEP]
+            found = pages.get_many(old[jobs[i].out][1] for i in step)
+            for i in step:
+                sha = old[jobs[i].out][1]
+                if sha in found:
+                    writer.add(jobs[i].out, found[sha], sha)
+                    memo[jobs[i].out] = old[jobs[i].out]
+                    restored.add(i)
+        return restored
 
     def close(self) -> None:
         if self.embedder is not None and self._own_embedder:
@@ -548,11 +581,16 @@ def _deferred(out: str) -> bool:
 _RENDERING: tuple[object, list] | None = None  # (renderer, pages) of the render in progress
 
 
-def _render_page(i: int) -> tuple[bytes, tuple[str, ...]]:
-    """Render page ``i`` of the render in progress (here or in a forked worker); with what it read of ``site``."""
+def _render_page(i: int) -> tuple[bytes, bytes | None, tuple[str, ...]]:
+    """Render page ``i`` of the render in progress (here or in a forked worker): its bytes, packed for the
+    page cache if it has a key, and what it read of ``site``."""
+    from .page_cache import pack
+
     assert _RENDERING is not None
     renderer, jobs = _RENDERING
     reads = renderer.site_reads  # type: ignore[attr-defined]
     reads.clear()
     body = jobs[i].make()
-    return body, tuple(reads) if jobs[i].key is not None else ()  # a page without a key is always rendered
+    if jobs[i].key is None:  # a page without a key is always rendered
+        return body, None, ()
+    return body, pack(body), tuple(reads)

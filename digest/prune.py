@@ -3,7 +3,8 @@
 The cache (``.digest-cache/cache.sqlite3``) is keyed by content: an edited or deleted article, or
 a new version of the parser, leaves entries nobody will read again (at 100,000 articles the file
 grew from 2.0 to 2.5 GB after one parser change). Kept: the parse of every content file as it is
-now, and the embedding of every headline and lead the current articles give grouping.
+now, the embedding of every headline and lead the current articles give grouping, and the pages of
+the last build.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .article_cache import NAMESPACE, ArticleCache
+from .page_cache import NAMESPACE as PAGES
 from .cache import Cache
 from .config import SiteConfig
 from .embed import Embedder
@@ -30,13 +32,16 @@ class PruneReport:
     bytes_after: int
 
 
-def keys_in_use(cfg: SiteConfig, sources: Iterable[SourceFile], articles: Sequence[Article]) -> dict[str, set[str]]:
-    """The cache keys, by namespace, that building this content reads."""
+def keys_in_use(cfg: SiteConfig, sources: Iterable[SourceFile], articles: Sequence[Article],
+                pages: Iterable[str] = ()) -> dict[str, set[str]]:
+    """The cache keys, by namespace, that building this content reads (``pages``: the SHA-256 of each page
+    the last build wrote)."""
     parses = ArticleCache(Cache(None), cfg)  # only its keys
     embedder = Embedder(None)  # only its keys: the model is never loaded
     return {
         NAMESPACE: {parses.key(src) for src in sources},
         "embedding": {embedder.key(t) for t in embedded_texts(articles)},
+        PAGES: set(pages),
     }
 
 

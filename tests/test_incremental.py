@@ -135,7 +135,7 @@ def test_new_parsing_code_invalidates_the_article_cache(site: Path, embedder, mo
 @pytest.mark.parametrize("same_process", [True, False], ids=["in-memory", "from-disk"])
 def test_deleted_output_file_is_written_again(site: Path, embedder, same_process: bool) -> None:
     """In memory, the unchanged stories' pages are listed from the last build's listing: one whose file
-    was deleted is rendered from scratch, byte for byte as before."""
+    was deleted is written again (from the page cache), byte for byte as before."""
     builder = Builder(embedder=embedder)
     builder.build(load_config(site))
     expected = output_bytes(site)
@@ -344,9 +344,10 @@ def test_gc_deletes_cache_entries_of_edited_and_deleted_articles_and_keeps_all_a
     assert main(["build", str(site), "--gc"]) == 0  # nothing changed: this only collects
     kept = rows()
     gone = grown - kept
-    assert kept < grown and {ns for ns, _ in gone} == {"article", "embedding"}
+    assert kept < grown and {ns for ns, _ in gone} == {"article", "embedding", "page"}
     assert sum(ns == "article" for ns, _ in gone) == 2  # the edited article's old parse and the deleted one's
     assert sum(ns == "embedding" for ns, _ in gone) >= 2  # the old headline, the deleted article's headline and lead
+    assert sum(ns == "page" for ns, _ in gone) >= 2  # the pages of the edited and deleted articles as they were
     assert f"gc: {len(gone)} cache entries no longer used were deleted" in capsys.readouterr().err
     # what was kept is everything a build of this content reads: from nothing, nothing is parsed or encoded
     shutil.rmtree(site / "output")
@@ -358,3 +359,36 @@ def test_gc_deletes_cache_entries_of_edited_and_deleted_articles_and_keeps_all_a
     monkeypatch.setattr("digest.embed.Embedder.model", property(lambda self: pytest.fail("a text was encoded again")))
     assert main(["build", str(site), "-q"]) == 0
     assert parsed == [] and rows() == kept
+
+
+def test_deleted_output_is_copied_back_from_the_page_cache_not_rendered(site: Path, embedder,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``rm -rf output`` (or a CI job that keeps only .digest-cache/): pages whose inputs did not change are
+    written from the cache, byte for byte; only the pages without a key (archives, feeds) are rendered.
+    A damaged cache entry is rendered instead."""
+    from digest import render
+
+    Builder(embedder=embedder, workers=1).build(load_config(site))
+    expected = output_bytes(site)
+    made: list[str] = []
+    real = render.Renderer._page
+
+    def counting(self, template, lang, path, **kw):
+        page = real(self, template, lang, path, **kw)
+        return render.Page(page.out, page.key, lambda: made.append(page.out) or page.make())
+
+    monkeypatch.setattr(render.Renderer, "_page", counting)
+    shutil.rmtree(site / "output")
+    result = Builder(embedder=embedder, workers=1).build(load_config(site))
+    assert output_bytes(site) == expected and sorted(result.written) == sorted(expected)
+    articles = [p for p in expected if p.startswith("articles/")]
+    assert articles and not any(p in made for p in articles)  # copied back, not rendered
+
+    db = site / ".digest-cache" / "cache.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE blobs SET value = X'00' WHERE ns = 'page'")
+    conn.close()
+    shutil.rmtree(site / "output")
+    made.clear()
+    Builder(embedder=embedder, workers=1).build(load_config(site))
+    assert output_bytes(site) == expected and set(articles) <= set(made)  # damaged: rendered again
