@@ -503,15 +503,16 @@ class Builder:
         gone = [i for i in maybe if jobs[i].out not in written or on_disk.get(jobs[i].out) != written[jobs[i].out]]
         pages = PageCache(Cache(cfg.root / ".digest-cache"))
         restored: set[int] = set()
-        if gone:  # deleted or edited in output/ since: the cached bytes of its key, else render again
-            restored = self._restore(pages, jobs, [i for i in gone if jobs[i].key is not None], data.memo, writer, memo)
-            todo = sorted(todo + [i for i in gone if i not in restored])
-        self.progress.stage("render", len(todo))
         global _RENDERING
-        _RENDERING = (renderer, jobs)  # forked workers inherit it
         keyed_reads: set[str] = set()  # what pages with a key read of ``site`` (the others always render)
         to_cache: dict[str, bytes] = {}
         try:
+            if gone:  # deleted or edited in output/ since: the cached bytes of its key, else render again
+                restored = self._restore(pages, jobs, [i for i in gone if jobs[i].key is not None], data.memo,
+                                         writer, memo)
+                todo = sorted(todo + [i for i in gone if i not in restored])
+            self.progress.stage("render", len(todo))
+            _RENDERING = (renderer, jobs)  # forked workers inherit it
             for i, (body, packed, reads) in zip(todo, ordered_imap(_render_page, todo, workers=self.workers,
                                                                    progress=self.progress)):
                 keyed_reads.update(reads)
@@ -542,17 +543,18 @@ class Builder:
         if renderer.reads_whole_site:  # a template reads more of the site than page keys cover
             log.debug("templates read %s of the site: every page is rendered on every build", sorted(renderer.site_reads))
             memo = {}
-        log.debug("render: %d pages rendered, %d unchanged", len(todo), len(jobs) - len(todo))
+        log.debug("render: %d pages rendered, %d copied from the cache, %d unchanged", len(todo), len(restored),
+                  len(jobs) - len(todo) - len(restored))
         return list(wanted), memo
 
-    @staticmethod
-    def _restore(pages: PageCache, jobs: list, gone: list[int], old: dict[str, tuple[str, str]], writer: OutputWriter,
-                 memo: dict[str, tuple[str, str]]) -> set[int]:
+    def _restore(self, pages: PageCache, jobs: list, gone: list[int], old: dict[str, tuple[str, str]],
+                 writer: OutputWriter, memo: dict[str, tuple[str, str]]) -> set[int]:
         """Write the pages ``gone`` from output/ whose key is unchanged from the cache (the bytes the last build
         wrote for that key), a step at a time; returns those found (the others are rendered)."""
         from .page_cache import STEP
 
         restored: set[int] = set()
+        self.progress.stage("copy", len(gone))
         for start in range(0, len(gone), STEP):
             step = gone[start : start + STEP]
             found = pages.get_many(old[jobs[i].out][1] for i in step)
@@ -562,6 +564,7 @@ class Builder:
                     writer.add(jobs[i].out, found[sha], sha)
                     memo[jobs[i].out] = old[jobs[i].out]
                     restored.add(i)
+            self.progress.advance(len(step))
         return restored
 
     def close(self) -> None:
