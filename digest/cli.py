@@ -33,7 +33,7 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     b.add_argument("--strict", action="store_true", help="exit with 1 if any file had a problem")
     b.add_argument("--gc", action="store_true",
-                   help="then delete cached parses and embeddings the content no longer uses (as hugo --gc)")
+                   help="then delete cached parses, embeddings and pages the content no longer uses (as hugo --gc)")
 
     s = sub.add_parser("stories", help="print each story with its articles and the scores that joined them")
     _site_args(s)
