@@ -260,9 +260,10 @@ def build_site(cfg: SiteConfig, *, embedder: Embedder | None = None, include_dra
 
 
 def default_embedder(cfg: SiteConfig) -> Embedder:
-    """The site's embedder. One BLAS thread: measured here (2 cores, other jobs running) 1,000 headlines
-    encode in 1.3-2.5 s with one thread and 6-18 s with two, which spin against each other and the
-    rest of the machine; on an idle machine the second thread gains little for batches of headlines."""
+    """The site's embedder, one BLAS thread: a big batch of new text is encoded in one worker process per
+    core (:mod:`digest.prewarm`), each with one thread; what is left to this process (a rebuild's few new
+    texts, the dev server's) gains little from a second (1,000 headlines on an idle 2-core machine: 1.1 s
+    with one, 0.9 s with two) and would take it from the other work of the process."""
     from .embed import Embedder
 
     return Embedder(cfg.root / ".digest-cache", threads=1)

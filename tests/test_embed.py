@@ -79,3 +79,26 @@ def test_cache_roundtrip_and_unusable_folder(tmp_path):
     bad.put_many("ns", {"a": b"1"})  # warns, never raises
     assert bad.get_many("ns", ["a"]) == {}
     assert Cache(None).get_many("ns", ["a"]) == {}
+
+
+def test_the_model_runs_with_the_embedders_blas_threads_only(tmp_path):
+    """A build encodes in one process per core, one BLAS thread each: if the limit were not applied,
+    each process would start a thread per core and they would spin against each other (3-5x slower)."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    seen: list[list[int]] = []
+
+    class Recorder:  # stands in for the model: records the BLAS threads it was given
+        def encode(self, texts):
+            seen.append(blas_threads())
+            return np.ones((len(texts), 512), dtype=np.float32)
+
+    before = blas_threads()
+    emb = Embedder(tmp_path, threads=1)
+    emb._model = Recorder()
+    emb.encode(["one headline", "another headline"])
+    assert seen == [[1] * len(before)] and before
+    assert blas_threads() == before  # the limit is lifted after the call
