@@ -41,8 +41,7 @@ def _fold(word: str) -> str:
 def features(text: str) -> set[str]:
     """The set of folded stems (3+ letters) and numbers (2+ digits, as ``#digits``) of ``text``."""
     out: set[str] = set()
-    for match in _WORD.finditer(text):
-        w = match.group(0)
+    for w in set(_WORD.findall(text)):  # each distinct word once: a body repeats many
         if w[0].isdigit():
             digits = "".join(c for c in w if c.isdigit())
             if len(digits) >= 2:

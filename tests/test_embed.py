@@ -102,3 +102,24 @@ def test_the_model_runs_with_the_embedders_blas_threads_only(tmp_path):
     emb.encode(["one headline", "another headline"])
     assert seen == [[1] * len(before)] and before
     assert blas_threads() == before  # the limit is lifted after the call
+
+
+def test_rows_read_the_same_whether_kept_as_float32_or_converted_on_each_read(monkeypatch):
+    """Small matrices keep their float32 rows once read (grouping reads each row many times); large ones
+    convert on each read. Grouping must not depend on which: the same bits, and never a view of the store."""
+    from digest import embed
+    from digest.embed import HalfVectors
+
+    half = np.random.default_rng(7).standard_normal((300, 512)).astype(np.float16)
+    reads = (np.arange(10), [3, 1], slice(2, 9), 7, np.array([299, 0]))
+    kept = HalfVectors(half)
+    first = [kept[r] for r in reads]
+    assert kept._dense is not None
+    monkeypatch.setattr(embed, "DENSE_ROWS", 100)
+    converted = HalfVectors(half)
+    for r, x in zip(reads, first):
+        y = converted[r]
+        assert x.dtype == y.dtype == np.float32 and np.array_equal(x, y)
+        x[...] = 0.0  # a caller scribbling on what it read does not change the store
+    assert converted._dense is None
+    assert all(np.array_equal(kept[r], converted[r]) for r in reads)
