@@ -56,7 +56,7 @@ class Index:
     parse_key: str = ""
     drafts: bool = False
     sigs: dict[str, Signature | None] = field(default_factory=dict)  # raw content-relative path → signature
-    inputs_key: str = ""  # config, theme files, SOURCE_DATE_EPOCH
+    inputs_key: str = ""  # config, theme files, SOURCE_DATE_EPOCH, our code and libraries
     output: dict[str, tuple[int, int]] = field(default_factory=dict)  # file → (size, mtime_ns) after the write
     counts: tuple[int, int, int] = (0, 0, 0)  # articles, stories, languages
     problems: tuple[Problem, ...] = ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import pickle
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
@@ -49,6 +50,24 @@ def code_fingerprint(modules: tuple[str, ...], packages: tuple[str, ...] = ()) -
         except PackageNotFoundError:
             parts.append((pkg, None))
     return digest_of(*parts)
+
+
+@lru_cache(maxsize=1)
+def installed_code() -> str:
+    """Every module of this package (source bytes) and the installed version of each library it requires.
+
+    A build that finds no input changed must still redo its work when this changes (``pip install -U``,
+    a checkout of another version): the new code may group or render differently.
+    """
+    from importlib.metadata import PackageNotFoundError, requires
+
+    modules = tuple(sorted(f"{__package__}.{p.stem}" for p in Path(__file__).parent.glob("*.py")))
+    try:
+        wanted = requires("news-digest") or []
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
+        wanted = []
+    names = tuple(sorted({re.split(r"[\s;<>=!~\[(]", r, maxsplit=1)[0] for r in wanted if "extra ==" not in r}))
+    return code_fingerprint(modules, names)
 
 
 def files_fingerprint(folders: Iterable[Path]) -> str:

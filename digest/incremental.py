@@ -24,7 +24,7 @@ from .build import BuildResult, _unique_slugs, default_embedder, generated_time,
 from .cache import Cache
 from .config import SiteConfig
 from .errors import BuildError
-from .fingerprint import code_fingerprint, digest_of, files_fingerprint
+from .fingerprint import code_fingerprint, digest_of, files_fingerprint, installed_code
 from .gc_tuning import fewer_full_collections
 from .models import Article, PairScore, Problem, Site, Story
 from .parallel import ordered_imap, ordered_map
@@ -155,7 +155,7 @@ class Builder:
             index, data = self._state_for(cfg, parse_fingerprint(cfg))
             self.progress.stage("scan")
             walk_problems: list[Problem] = []
-            inputs_key = digest_of(repr(cfg), os.environ.get("SOURCE_DATE_EPOCH", ""),
+            inputs_key = digest_of(repr(cfg), os.environ.get("SOURCE_DATE_EPOCH", ""), installed_code(),
                                    files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg),
                                                       *(d / "static" for d in theme_dirs(cfg))]))
             quick = quick and self._can_be_quick(cfg, changed, inputs_key)

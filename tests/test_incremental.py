@@ -96,6 +96,18 @@ def test_no_change_rebuild_writes_nothing(site: Path, embedder) -> None:
     assert again.summary == (len(again.site.articles), len(again.site.stories), len(again.site.languages)) == (5, 4, 2)
 
 
+def test_a_new_version_of_the_code_rebuilds_an_unchanged_site(site: Path, embedder,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """After ``pip install -U`` (our modules or a library changed) nothing in the site changed, yet the
+    new code may group or render differently: the build must not answer "nothing changed"."""
+    Builder(embedder=embedder).build(load_config(site))
+    assert "articles" not in dict(Builder(embedder=embedder).build(load_config(site)).timings)  # the shortcut
+    monkeypatch.setattr("digest.incremental.installed_code", lambda: "another version")
+    upgraded = Builder(embedder=embedder).build(load_config(site))
+    assert "articles" in dict(upgraded.timings) and upgraded.summary == (5, 4, 2)
+    assert "articles" not in dict(Builder(embedder=embedder).build(load_config(site)).timings)
+
+
 def test_touched_file_is_not_parsed_again(site: Path, embedder, monkeypatch: pytest.MonkeyPatch) -> None:
     Builder(embedder=embedder).build(load_config(site))
     path = site / "content/2024-06-01/tram-en.md"
