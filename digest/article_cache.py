@@ -38,8 +38,9 @@ PARSE_MODULES = ("digest.read", "digest.extract", "digest.boilerplate", "digest.
                  "digest.articles", "digest.models", "digest.config", "digest.article_cache")
 PARSE_PACKAGES = ("py3langid", "dateparser", "charset-normalizer", "markdown-it-py", "python-slugify", "PyYAML",
                   "anyascii", "babel", "tzdata")
-# Configuration that only changes how pages look or how stories are grouped: parsing never reads it.
-_NOT_PARSING = frozenset({"title", "description", "base_url", "top_stories", "theme", "output_dir", "source_weights",
+# Configuration that only changes how pages look or how stories are grouped, and where the site folder is
+# (articles hold content-relative paths): parsing never reads it.
+_NOT_PARSING = frozenset({"root", "title", "description", "base_url", "top_stories", "theme", "output_dir", "source_weights",
                           "grouping"})
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff]")
 

@@ -49,6 +49,12 @@ class SiteConfig:
     source_weights: tuple[tuple[str, float], ...] = ()
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
 
+    def fingerprint(self) -> str:
+        """The settings as the build's fingerprints see them: with the site folder resolved, so that
+        ``digest build`` run inside the site and ``digest build path/to/site`` are the same build
+        (``root`` is kept as given for messages: ``.`` in one, the path in the other)."""
+        return repr(replace(self, root=self.root.resolve()))
+
     @property
     def content_path(self) -> Path:
         return self.root / self.content_dir

@@ -71,9 +71,10 @@ def installed_code() -> str:
 
 
 def files_fingerprint(folders: Iterable[Path]) -> str:
-    """Every file below ``folders`` (path, size, modification time): a theme or i18n edit changes it."""
+    """Every file below ``folders`` (path, size, modification time): a theme or i18n edit changes it.
+    Folders are resolved first: the same folder reached by another path is the same fingerprint."""
     parts: list[object] = []
-    for folder in folders:
+    for folder in (f.resolve() for f in folders):
         if not folder.is_dir():
             parts.append((str(folder), None))
             continue

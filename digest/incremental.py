@@ -155,7 +155,7 @@ class Builder:
             index, data = self._state_for(cfg, parse_fingerprint(cfg))
             self.progress.stage("scan")
             walk_problems: list[Problem] = []
-            inputs_key = digest_of(repr(cfg), os.environ.get("SOURCE_DATE_EPOCH", ""), installed_code(),
+            inputs_key = digest_of(cfg.fingerprint(), os.environ.get("SOURCE_DATE_EPOCH", ""), installed_code(),
                                    files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg),
                                                       *(d / "static" for d in theme_dirs(cfg))]))
             quick = quick and self._can_be_quick(cfg, changed, inputs_key)
@@ -444,7 +444,7 @@ class Builder:
 
         languages = site_languages(cfg, articles)
         default = cfg.default_language or languages[0]
-        key = digest_of(code_fingerprint(GROUP_MODULES, GROUP_PACKAGES), repr(cfg), languages,
+        key = digest_of(code_fingerprint(GROUP_MODULES, GROUP_PACKAGES), cfg.fingerprint(), languages,
                         tuple(keys[a.id] for a in articles))
         if key != data.group_key or data.stories is None:
             # the last build's stories (and its site, which holds them) are replaced: let them go before

@@ -240,7 +240,7 @@ class Renderer:
         self._known_story_pages = story_pages or {}
         self.story_page_lists: dict[str, StoryPages] = {}
         self.site_key = digest_of(
-            code_fingerprint(RENDER_MODULES, RENDER_PACKAGES), repr(cfg), sorted(self.assets),
+            code_fingerprint(RENDER_MODULES, RENDER_PACKAGES), cfg.fingerprint(), sorted(self.assets),
             files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg)]), site.languages, site.default_language,
             self.default, site.days,
         )

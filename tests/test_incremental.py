@@ -108,6 +108,26 @@ def test_a_new_version_of_the_code_rebuilds_an_unchanged_site(site: Path, embedd
     assert "articles" not in dict(Builder(embedder=embedder).build(load_config(site)).timings)
 
 
+def test_building_from_inside_the_site_or_naming_its_folder_is_the_same_build(site: Path, embedder,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cd site && digest build`` after ``digest build site`` (a Makefile, CI) changes nothing: no article is
+    parsed again, no story regrouped, no page rewritten (the relative and absolute site paths used to give
+    different fingerprints, so the second build started over as if cold)."""
+    Builder(embedder=embedder).build(load_config(site))
+    before = output_bytes(site)
+    monkeypatch.chdir(site)
+    inside = Builder(embedder=embedder).build(load_config("."))
+    assert "articles" not in dict(inside.timings) and inside.written == ()
+    (site / "content/2024-06-01/tram-en.md").write_text(
+        (site / "content/2024-06-01/tram-en.md").read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    calls: list[str] = []
+    real = article_cache.parse_source
+    monkeypatch.setattr("digest.incremental.parse_source", lambda src, **kw: calls.append(src.path) or real(src, **kw))
+    edited = Builder(embedder=embedder).build(load_config("."))
+    assert calls == ["2024-06-01/tram-en.md"]  # only the edited article is parsed
+    assert edited.written and output_bytes(site) != before
+
+
 def test_touched_file_is_not_parsed_again(site: Path, embedder, monkeypatch: pytest.MonkeyPatch) -> None:
     Builder(embedder=embedder).build(load_config(site))
     path = site / "content/2024-06-01/tram-en.md"
