@@ -77,12 +77,17 @@ class HalfVectors:
     def shape(self) -> tuple[int, ...]:
         return self.half.shape
 
+    @property
+    def keeps_float32(self) -> bool:
+        """Whether reads come from float32 rows made once (small matrices), not converted on each read."""
+        return len(self.half) <= DENSE_ROWS
+
     def _convert(self, rows: Any) -> np.ndarray:
         return self.half[rows].astype(np.float32) / self.norms[rows][..., None]
 
     def __getitem__(self, rows: Any) -> np.ndarray:
         if self._dense is None:
-            if len(self.half) > DENSE_ROWS:
+            if not self.keeps_float32:
                 return self._convert(rows)
             self._dense = np.empty(self.half.shape, dtype=np.float32)
             for start in range(0, len(self.half), _BATCH):

@@ -33,7 +33,7 @@ from .gc_tuning import release_freed_memory
 from .group_candidates import embedding_neighbours, lexical_neighbours
 from .group_cluster import average_link, link_centroids
 from .group_model import SIGNALS, Signals, article_signals, pair_features, pair_kinds, score_pairs
-from .lexical import shared
+from .lexical import shared, unique
 from .models import Article, Grouping, PairScore
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig,
     ]
     if sig.has_body.any():
         keys.append(embedding_neighbours(sig.lead_vecs, sig.hours, active & sig.has_body, window, k, langs))
-    pairs = np.unique(np.concatenate(keys))
+    pairs = unique(np.concatenate(keys))
     del keys
     parts: list[ScoredPairs] = []
     for start in range(0, len(pairs), chunk):  # bounded memory: features of one chunk at a time

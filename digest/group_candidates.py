@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .embed import HalfVectors
-from .lexical import SparseVectors, ranges, runs
+from .lexical import SparseVectors, ranges, runs, unique
 
 _BLOCK = 256  # query rows per matrix product: bounds memory to _BLOCK x window size
 _KEYS = 12  # rarest features of an article used as blocking keys
@@ -82,7 +82,7 @@ def embedding_neighbours(vecs: HalfVectors | np.ndarray, hours: np.ndarray, acti
     everyone = np.concatenate([dated, undated])
     for start in range(0, len(undated), _BLOCK):
         search(undated[start : start + _BLOCK], everyone)
-    return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+    return unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
 
 
 def lexical_neighbours(vectors: SparseVectors, hours: np.ndarray, active: np.ndarray, window_hours: float,
@@ -169,4 +169,4 @@ def _best_pairs(pk: np.ndarray, pv: np.ndarray, n: int, k: int, slices: int = 8)
         del order, vals
         first = np.searchsorted(ends, ends, side="left")
         kept.append(both[np.arange(len(ends)) - first < k])
-    return np.unique(np.concatenate(kept)) if kept else np.zeros(0, dtype=np.int64)
+    return unique(np.concatenate(kept)) if kept else np.zeros(0, dtype=np.int64)

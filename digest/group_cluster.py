@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from .embed import HalfVectors
+from .lexical import unique
 
 
 def average_link(
@@ -169,7 +170,7 @@ def link_centroids(
     adj: dict[int, set[int]] = {c: set() for c in members}
     oa, ob = owner[i], owner[j]
     apart = oa != ob
-    linked = np.unique(np.minimum(oa[apart], ob[apart]) * len(members) + np.maximum(oa[apart], ob[apart]))
+    linked = unique(np.minimum(oa[apart], ob[apart]) * len(members) + np.maximum(oa[apart], ob[apart]))
     del oa, ob, apart
     for a, b in zip((linked // len(members)).tolist(), (linked % len(members)).tolist()):
         adj[a].add(b)

@@ -123,10 +123,20 @@ def article_signals(articles: Sequence[Article], embedder: Embedder) -> Signals:
 
 
 def rowwise_dot(vecs: HalfVectors, i: np.ndarray, j: np.ndarray, chunk: int = 16384) -> np.ndarray:
-    """vecs[i[k]] . vecs[j[k]] for every k, in chunks (never a (pairs x 512) copy of the vectors)."""
+    """vecs[i[k]] . vecs[j[k]] for every k, in chunks (never a (pairs x 512) copy of the vectors).
+
+    When ``vecs`` converts rows on each read (large sites), each distinct row of a chunk is read once:
+    pairs come sorted by their first article, whose ~50 pairs would otherwise convert it ~50 times."""
     out = np.empty(len(i), dtype=np.float64)
+    distinct = not vecs.keeps_float32
     for s in range(0, len(i), chunk):
-        out[s : s + chunk] = np.einsum("ij,ij->i", vecs[i[s : s + chunk]], vecs[j[s : s + chunk]])
+        a, b = i[s : s + chunk], j[s : s + chunk]
+        if distinct:
+            rows, where = np.unique(np.concatenate([a, b]), return_inverse=True)
+            got = vecs[rows]
+            out[s : s + chunk] = np.einsum("ij,ij->i", got[where[: len(a)]], got[where[len(a) :]])
+        else:
+            out[s : s + chunk] = np.einsum("ij,ij->i", vecs[a], vecs[b])
     return out
 
 
