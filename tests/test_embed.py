@@ -83,7 +83,7 @@ def test_cache_roundtrip_and_unusable_folder(tmp_path):
 
 def test_the_model_runs_with_the_embedders_blas_threads_only(tmp_path):
     """A build encodes in one process per core, one BLAS thread each: if the limit were not applied,
-    each process would start a thread per core and they would spin against each other (3-5x slower)."""
+    each process would start a thread per core and they would spin against each other (2.5-5x slower)."""
     from threadpoolctl import threadpool_info
 
     def blas_threads() -> list[int]:
