@@ -27,6 +27,7 @@ from .errors import BuildError
 from .fingerprint import code_fingerprint, digest_of, files_fingerprint, installed_code
 from .gc_tuning import fewer_full_collections
 from .models import Article, PairScore, Problem, Site, Story
+from .page_cache import STEP, PageCache, pack
 from .parallel import ordered_imap, ordered_map
 from .prewarm import prewarm_embeddings
 from .progress import Progress
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from .prune import PruneReport
     from .render import StoryPages
     from .write import OutputWriter, WriteReport
-    from .page_cache import PageCache
 
 log = logging.getLogger(__name__)
 
@@ -472,8 +472,6 @@ class Builder:
         feeds) as the last build wrote them when they are still there: nobody is looking at them, and
         the exact build that follows writes them.
         """
-        from .cache import Cache
-        from .page_cache import STEP, PageCache
         from .render import Renderer
 
         renderer = Renderer(site, cfg, article_keys=keys, story_keys=self._story_keys, page_keys=self._page_keys,
@@ -551,8 +549,6 @@ class Builder:
                  writer: OutputWriter, memo: dict[str, tuple[str, str]]) -> set[int]:
         """Write the pages ``gone`` from output/ whose key is unchanged from the cache (the bytes the last build
         wrote for that key), a step at a time; returns those found (the others are rendered)."""
-        from .page_cache import STEP
-
         restored: set[int] = set()
         self.progress.stage("copy", len(gone))
         for start in range(0, len(gone), STEP):
@@ -587,8 +583,6 @@ _RENDERING: tuple[object, list] | None = None  # (renderer, pages) of the render
 def _render_page(i: int) -> tuple[bytes, bytes | None, tuple[str, ...]]:
     """Render page ``i`` of the render in progress (here or in a forked worker): its bytes, packed for the
     page cache if it has a key, and what it read of ``site``."""
-    from .page_cache import pack
-
     assert _RENDERING is not None
     renderer, jobs = _RENDERING
     reads = renderer.site_reads  # type: ignore[attr-defined]
