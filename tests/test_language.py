@@ -51,6 +51,15 @@ def test_languages_narrow_the_choice() -> None:
     assert detect_language("Der Sommer ist da", languages=["fr", "de"])[0] == "de"
 
 
+def test_a_narrowed_choice_leaves_the_default_one_as_it_was() -> None:
+    """Narrowed models share the loaded model's tables: narrowing one must not narrow the others."""
+    text = "The government announced new measures against the flooding on Tuesday."
+    before = detect_language(text)
+    assert detect_language(text, languages=["fr", "de"])[0] in ("fr", "de")
+    assert detect_language(text) == before and before[0] == "en"
+    assert detect_language(text, languages=["en", "nl"])[0] == "en"
+
+
 def test_unknown_languages_only_is_undetermined() -> None:
     assert detect_language("Hello world, this is English.", languages=["xx"]) == ("und", 0.0)
 
