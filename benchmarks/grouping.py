@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -261,6 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--fit", action="store_true", help="refit and print the pair-score weights")
     ap.add_argument("--cache", type=Path, default=None, help="embedding cache folder to reuse between runs")
     ap.add_argument("--threshold", type=float, default=None, help="(direct only) override the threshold")
+    ap.add_argument("--neighbours", type=int, default=None, help="(direct only) override the candidate neighbours")
     ap.add_argument("--scale", type=int, default=0, metavar="N", help="time N synthetic articles instead")
     args = ap.parse_args(argv)
     files = sorted(args.data.glob("*.jsonl"))
@@ -273,7 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.scale:
         scale(files, args.scale)
         return 0
-    settings = GroupingConfig() if args.threshold is None else GroupingConfig(threshold=args.threshold)
+    settings = GroupingConfig()
+    if args.threshold is not None:
+        settings = replace(settings, threshold=args.threshold)
+    if args.neighbours is not None:
+        settings = replace(settings, neighbours=args.neighbours)
     head = f"{'file':<28} {'articles':>8} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} {'xl P':>6} {'xl R':>6} {'xl F1':>6} {'seconds':>8} {'art/s':>7}  settings"
     print(head)
     for path in files:
