@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ class HalfVectors:
     above that (100,000 articles: 200 MB a matrix) rows are converted on each read, as before.
     Either way a read gives the same bits."""
 
-    __slots__ = ("half", "norms", "_dense")
+    __slots__ = ("half", "norms", "_dense", "_lock")
 
     def __init__(self, half: np.ndarray) -> None:
         self.half = half
@@ -90,6 +91,7 @@ class HalfVectors:
             rows = half[start : start + _BATCH].astype(np.float32)
             self.norms[start : start + _BATCH] = np.maximum(np.linalg.norm(rows, axis=1), 1e-12)
         self._dense: np.ndarray | None = None
+        self._lock = threading.Lock()  # grouping reads from several threads: the float32 rows are made once
 
     def __len__(self) -> int:
         return len(self.half)
@@ -110,9 +112,12 @@ class HalfVectors:
         if self._dense is None:
             if not self.keeps_float32:
                 return self._convert(rows)
-            self._dense = np.empty(self.half.shape, dtype=np.float32)
-            for start in range(0, len(self.half), _BATCH):
-                self._dense[start : start + _BATCH] = self._convert(slice(start, start + _BATCH))
+            with self._lock:
+                if self._dense is None:  # another thread may have made them meanwhile
+                    dense = np.empty(self.half.shape, dtype=np.float32)
+                    for start in range(0, len(self.half), _BATCH):
+                        dense[start : start + _BATCH] = self._convert(slice(start, start + _BATCH))
+                    self._dense = dense  # published whole: no thread reads rows being filled
         out = self._dense[rows]
         return out.copy() if isinstance(out, np.ndarray) and out.base is not None else out  # never a view of it
 

@@ -35,6 +35,7 @@ from .group_cluster import average_link, link_centroids
 from .group_model import SIGNALS, Signals, article_signals, pair_features, pair_kinds, score_pairs
 from .lexical import shared, unique
 from .models import Article, Grouping, PairScore
+from .parallel import thread_map
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +58,26 @@ def _allowed(sig: Signals, i: np.ndarray, j: np.ndarray, window_hours: float) ->
 
 
 def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig, floor: float = EDGE_FLOOR,
-                     chunk: int = 200_000) -> ScoredPairs:
-    """Find candidate pairs among ``active`` articles, score them, keep those scoring at least ``floor``."""
+                     chunk: int = 200_000, threads: int | None = None) -> ScoredPairs:
+    """Find candidate pairs among ``active`` articles, score them, keep those scoring at least ``floor``.
+
+    The neighbour searches and the chunks of pairs run on ``threads`` threads (default: one per core;
+    the work is in numpy, which releases the GIL); results are joined in order, so they do not depend
+    on the number of threads."""
     n = len(sig.titles)
     k, window = settings.neighbours, settings.window_hours
     langs = np.array(sig.langs)
     keys = [
-        embedding_neighbours(sig.title_vecs, sig.hours, active, window, k, langs),
+        embedding_neighbours(sig.title_vecs, sig.hours, active, window, k, langs, threads=threads),
         lexical_neighbours(sig.words, sig.hours, active, window, k),
     ]
     if sig.has_body.any():
-        keys.append(embedding_neighbours(sig.lead_vecs, sig.hours, active & sig.has_body, window, k, langs))
+        keys.append(embedding_neighbours(sig.lead_vecs, sig.hours, active & sig.has_body, window, k, langs,
+                                         threads=threads))
     pairs = unique(np.concatenate(keys))
     del keys
-    parts: list[ScoredPairs] = []
-    for start in range(0, len(pairs), chunk):  # bounded memory: features of one chunk at a time
+
+    def score_chunk(start: int) -> ScoredPairs:  # bounded memory: features of one chunk at a time
         i, j = (x.astype(np.int32) for x in np.divmod(pairs[start : start + chunk], n))
         keep = _allowed(sig, i, j, window)
         i, j = i[keep], j[keep]
@@ -79,8 +85,10 @@ def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig,
         kind, body = pair_kinds(sig, i, j)
         score = score_pairs(feats, kind, body)
         strong = score >= floor
-        parts.append(ScoredPairs(i[strong], j[strong], score[strong].astype(np.float32),
-                                 {name: v[strong].astype(np.float32) for name, v in feats.items()}))
+        return ScoredPairs(i[strong], j[strong], score[strong].astype(np.float32),
+                           {name: v[strong].astype(np.float32) for name, v in feats.items()})
+
+    parts = thread_map(score_chunk, range(0, len(pairs), chunk), threads)
     if not parts:
         empty = np.zeros(0, dtype=np.int32)
         return ScoredPairs(empty, empty, np.zeros(0, dtype=np.float32), {})
@@ -127,8 +135,12 @@ def _pair_score(articles: Sequence[Article], sig: Signals, sp: ScoredPairs, k: i
     return PairScore(articles[a].id, articles[b].id, round(float(sp.score[k]), 4), signals, threshold, joined)
 
 
-def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedder: Embedder) -> Grouping:
-    """Cluster ``articles`` into stories: every article in exactly one cluster, deterministic order."""
+def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedder: Embedder,
+                   threads: int | None = None) -> Grouping:
+    """Cluster ``articles`` into stories: every article in exactly one cluster, deterministic order.
+
+    ``threads``: for the numpy-heavy candidate search and pair scoring (default: one per core); the
+    result is the same for any number."""
     n = len(articles)
     if n == 0:
         return Grouping(clusters=(), threshold=settings.threshold)
@@ -136,7 +148,7 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     sig = article_signals(articles, embedder)
     t1 = time.perf_counter()
     active = np.array([a.groupable for a in articles], dtype=bool)
-    sp = score_candidates(sig, active, settings)
+    sp = score_candidates(sig, active, settings, threads=threads)
     # scored: the leads are done with (100 MB at 100,000 articles; a slice would be a view that keeps them)
     sig = replace(sig, lead_vecs=HalfVectors(np.zeros((0, DIM), dtype=np.float16)))
     release_freed_memory()

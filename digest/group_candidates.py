@@ -20,6 +20,7 @@ import numpy as np
 
 from .embed import HalfVectors
 from .lexical import SparseVectors, ranges, runs, unique
+from .parallel import thread_map
 
 _BLOCK = 256  # query rows per matrix product: bounds memory to _BLOCK x window size
 _KEYS = 12  # rarest features of an article used as blocking keys
@@ -32,10 +33,14 @@ def _pair_key(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
 
 
 def embedding_neighbours(vecs: HalfVectors | np.ndarray, hours: np.ndarray, active: np.ndarray, window_hours: float,
-                         k: int, langs: np.ndarray, floor: float = 0.15) -> np.ndarray:
+                         k: int, langs: np.ndarray, floor: float = 0.15, threads: int | None = 1) -> np.ndarray:
     """Keys (i*n+j, i<j) of each active article's nearest active neighbours inside the window:
     its ``k`` nearest in its own language and its ``k`` nearest in other languages (cross-language
-    similarities run lower, so a shared top-k would be all same-language)."""
+    similarities run lower, so a shared top-k would be all same-language).
+
+    Blocks of ``_BLOCK`` queries are independent: they run on ``threads`` threads (the work is numpy
+    products and partitions, which release the GIL) and their keys are joined in block order, so
+    the result does not depend on the number of threads."""
     n = len(vecs)
     idx = np.flatnonzero(active)
     if len(idx) < 2 or k < 1:
@@ -45,14 +50,14 @@ def embedding_neighbours(vecs: HalfVectors | np.ndarray, hours: np.ndarray, acti
     dated = dated[np.argsort(hours[dated], kind="stable")]
     dh = hours[dated]
     _, lang_id = np.unique(langs, return_inverse=True)
-    keys: list[np.ndarray] = []
+    everyone = np.concatenate([dated, undated])
 
     def search(queries: np.ndarray, pool: np.ndarray, lo: np.ndarray | None = None, hi: np.ndarray | None = None,
-               n_window: int = 0) -> None:
+               n_window: int = 0) -> np.ndarray:
         """``pool`` starts with ``n_window`` time-sorted dated articles; query row r may only see
         pool[lo[r]:hi[r]] among them (its window), and every undated article after them."""
         if len(pool) == 0 or len(queries) == 0:
-            return
+            return np.zeros(0, dtype=np.int64)
         sims = vecs[queries] @ vecs[pool].T
         if lo is not None and hi is not None:
             for r in range(len(queries)):
@@ -60,28 +65,33 @@ def embedding_neighbours(vecs: HalfVectors | np.ndarray, hours: np.ndarray, acti
                 sims[r, hi[r] : n_window] = -np.inf
         sims[queries[:, None] == pool[None, :]] = -np.inf
         same = lang_id[queries][:, None] == lang_id[pool][None, :]
-        for part in (np.where(same, sims, -np.inf), np.where(same, -np.inf, sims)):
+        found: list[np.ndarray] = []
+        for own_language in (True, False):  # one (queries x pool) copy at a time: a block per thread is in memory
+            part = np.where(same, sims, -np.inf) if own_language else np.where(same, -np.inf, sims)
             kk = min(k, len(pool))
-            top = np.argpartition(-part, kk - 1, axis=1)[:, :kk] if kk < len(pool) else np.tile(np.arange(len(pool)), (len(queries), 1))
+            top = np.argpartition(-part, kk - 1, axis=1)[:, :kk].copy() if kk < len(pool) else np.tile(np.arange(len(pool)), (len(queries), 1))
             rows = np.repeat(np.arange(len(queries)), top.shape[1])
             cols = top.ravel()
             keep = part[rows, cols] >= floor
-            keys.append(_pair_key(queries[rows[keep]], pool[cols[keep]], n))
+            found.append(_pair_key(queries[rows[keep]], pool[cols[keep]], n))
+        return np.concatenate(found)
 
-    for start in range(0, len(dated), _BLOCK):
+    def dated_block(start: int) -> np.ndarray:
         q = dated[start : start + _BLOCK]
-        if window_hours > 0:
-            first = np.searchsorted(dh, dh[start] - window_hours, side="left")
-            last = np.searchsorted(dh, dh[min(start + _BLOCK, len(dated)) - 1] + window_hours, side="right")
-            qh = dh[start : start + _BLOCK]
-            lo = np.searchsorted(dh, qh - window_hours, side="left") - first
-            hi = np.searchsorted(dh, qh + window_hours, side="right") - first
-            search(q, np.concatenate([dated[first:last], undated]), lo, hi, last - first)
-        else:
-            search(q, np.concatenate([dated, undated]))
-    everyone = np.concatenate([dated, undated])
-    for start in range(0, len(undated), _BLOCK):
-        search(undated[start : start + _BLOCK], everyone)
+        if window_hours <= 0:
+            return search(q, everyone)
+        first = np.searchsorted(dh, dh[start] - window_hours, side="left")
+        last = np.searchsorted(dh, dh[min(start + _BLOCK, len(dated)) - 1] + window_hours, side="right")
+        qh = dh[start : start + _BLOCK]
+        lo = np.searchsorted(dh, qh - window_hours, side="left") - first
+        hi = np.searchsorted(dh, qh + window_hours, side="right") - first
+        return search(q, np.concatenate([dated[first:last], undated]), lo, hi, last - first)
+
+    def undated_block(start: int) -> np.ndarray:
+        return search(undated[start : start + _BLOCK], everyone)
+
+    blocks = [(dated_block, s) for s in range(0, len(dated), _BLOCK)] + [(undated_block, s) for s in range(0, len(undated), _BLOCK)]
+    keys = thread_map(lambda task: task[0](task[1]), blocks, threads)
     return unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
 
 

@@ -122,8 +122,9 @@ def article_signals(articles: Sequence[Article], embedder: Embedder) -> Signals:
     )
 
 
-def rowwise_dot(vecs: HalfVectors, i: np.ndarray, j: np.ndarray, chunk: int = 16384) -> np.ndarray:
-    """vecs[i[k]] . vecs[j[k]] for every k, in chunks (never a (pairs x 512) copy of the vectors).
+def rowwise_dot(vecs: HalfVectors, i: np.ndarray, j: np.ndarray, chunk: int = 8192) -> np.ndarray:
+    """vecs[i[k]] . vecs[j[k]] for every k, in chunks (never a (pairs x 512) copy of the vectors; a chunk's
+    rows take ~35 MB, and grouping runs one chunk per thread).
 
     When ``vecs`` converts rows on each read (large sites), each distinct row of a chunk is read once:
     pairs come sorted by their first article, whose ~50 pairs would otherwise convert it ~50 times."""

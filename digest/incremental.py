@@ -455,7 +455,7 @@ class Builder:
                 self.embedder = default_embedder(cfg)
             prewarm_embeddings(articles, self.embedder, self.workers, self.progress)
             self.progress.stage("group", len(articles))
-            grouping = group_articles(articles, cfg.grouping, self.embedder)
+            grouping = group_articles(articles, cfg.grouping, self.embedder, threads=self.workers)
             data.stories = assemble_stories(articles, grouping, cfg, languages)
             data.group_key = key
         return Site(articles=tuple(articles), stories=data.stories, languages=languages, default_language=default,

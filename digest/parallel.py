@@ -78,3 +78,29 @@ def ordered_imap(fn: Callable[[T], R], items: Sequence[T], *, workers: int | Non
         for part in pool.imap(_run_chunk, [(fn, c) for c in chunks]):
             yield from part
             progress.advance(len(part))
+
+
+def thread_count(threads: int | None = None) -> int:
+    """Threads for numpy-heavy loops in this process: ``threads``, else ``DIGEST_WORKERS``, else the cores."""
+    if threads is None:
+        env = os.environ.get("DIGEST_WORKERS", "").strip()
+        threads = int(env) if env.isdigit() else available_cores()
+    return max(1, threads)
+
+
+def thread_map(fn: Callable[[T], R], items: Sequence[T], threads: int | None = None) -> list[R]:
+    """``[fn(x) for x in items]`` on threads of this process, results in input order.
+
+    For loops whose work is inside numpy (matrix products, partitions, casts release the GIL): no
+    pickling, no fork, shared arrays. BLAS is held to one thread per call meanwhile, so ``threads``
+    threads keep ``threads`` cores busy instead of each starting a BLAS thread per core.
+    """
+    n = min(thread_count(threads), len(items))
+    if n <= 1:
+        return [fn(x) for x in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(n, thread_name_prefix="digest-numpy") as ex:
+        return list(ex.map(fn, items))

@@ -181,3 +181,64 @@ def test_distinct_pair_keys_are_what_numpy_unique_gives() -> None:
         keys = rng.integers(0, high, n, dtype=np.int64)
         got = unique(keys)
         assert got.dtype == keys.dtype and np.array_equal(got, np.unique(keys))
+
+
+def test_candidates_and_scores_do_not_depend_on_the_number_of_threads(monkeypatch) -> None:
+    """Grouping searches neighbours and scores pairs on one thread per core: the pairs, scores and
+    features must be the very same with one thread or several (a machine's cores never change stories),
+    ties between identical headlines included."""
+    import numpy as np
+
+    from digest import group_candidates
+    from digest.embed import HalfVectors
+    from digest.group import score_candidates
+    from digest.group_model import Signals
+    from digest.lexical import SparseVectors, idf_vectors
+
+    monkeypatch.setattr(group_candidates, "_BLOCK", 16)  # many blocks, so several run at once
+    rng = np.random.default_rng(5)
+    n = 400
+    base = rng.standard_normal((60, 512)).astype(np.float32)
+    vecs = base[rng.integers(0, 60, n)] + 0.3 * rng.standard_normal((n, 512)).astype(np.float32)
+    vecs[::7] = vecs[0]  # exact ties
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    half = HalfVectors(vecs.astype(np.float16))
+    hours = np.sort(rng.uniform(0, 24 * 10, n))
+    hours[::13] = np.nan  # undated articles are compared with everyone
+    langs = tuple(rng.choice(["en", "fr", "de", "sl"], n).tolist())
+    docs = [np.unique(rng.integers(0, 300, 12)).astype(np.int32) for _ in range(n)]
+    names = tuple(f"w{x:03d}" for x in range(300))
+    words: SparseVectors = idf_vectors(docs, names)
+    sig = Signals(titles=tuple(f"t{x}" for x in range(n)), title_vecs=half, lead_vecs=half,
+                  has_body=rng.random(n) < 0.5, hours=hours, covered=np.array([x != "sl" for x in langs]),
+                  langs=langs, words=words, title_words=words)
+    active = np.ones(n, dtype=bool)
+    settings = GroupingConfig(neighbours=5)
+    one = score_candidates(sig, active, settings, chunk=500, threads=1)
+    assert len(one.i) > 1000
+    for threads in (2, 3):
+        many = score_candidates(sig, active, settings, chunk=500, threads=threads)
+        assert np.array_equal(many.i, one.i) and np.array_equal(many.j, one.j)
+        assert np.array_equal(many.score, one.score)
+        for name in one.features:
+            assert np.array_equal(many.features[name], one.features[name], equal_nan=True)
+
+
+def test_thread_map_keeps_input_order_and_holds_blas_to_one_thread_per_call() -> None:
+    from threadpoolctl import threadpool_info
+
+    from digest.parallel import thread_map
+
+    def blas() -> list[int]:
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    before = blas()
+    seen: list[list[int]] = []
+
+    def work(x: int) -> int:
+        seen.append(blas())
+        return x * x
+
+    assert thread_map(work, range(50), threads=2) == [x * x for x in range(50)]
+    assert all(s == [1] * len(before) for s in seen) and blas() == before
+    assert thread_map(work, [], threads=2) == []
