@@ -141,11 +141,13 @@ def rowwise_dot(vecs: HalfVectors, i: np.ndarray, j: np.ndarray, chunk: int = 81
     return out
 
 
-def pair_features(sig: Signals, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
-    """Each signal for the pairs (i[k], j[k]); NaN where a signal does not apply."""
+def pair_features(sig: Signals, i: np.ndarray, j: np.ndarray, lead: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Each signal for the pairs (i[k], j[k]); NaN where a signal does not apply. ``lead``: the lead
+    similarities when already known (grouping keeps them, not the lead vectors, once pairs are scored)."""
     both_body = sig.has_body[i] & sig.has_body[j]
-    lead = rowwise_dot(sig.lead_vecs, i, j)
-    lead[~both_body] = np.nan
+    if lead is None:
+        lead = rowwise_dot(sig.lead_vecs, i, j)
+        lead[~both_body] = np.nan
     words = sig.words.cosines(i, j)
     words[~both_body] = np.nan
     return {

@@ -75,6 +75,12 @@ def test_each_article_shows_its_strongest_pair_in_its_story(embedder):
     assert len(joined) <= len(story) < len(story) * (len(story) - 1) // 2  # one per member, not every pair
     for p in joined:  # each is the best pair of one of its ends inside the story
         assert any(p.score == max(q.score for q in joined if end in (q.a, q.b)) for end in (p.a, p.b))
+    # and each shows that pair's own signals: what --explain computes for it from scratch
+    exact = {frozenset((q.a, q.b)): dict(q.signals) for q in explain(news, news[0].id, GroupingConfig(), embedder,
+                                                                         grouping=g).inside}
+    for p in joined:
+        got, want = dict(p.signals), exact[frozenset((p.a, p.b))]
+        assert got.keys() == want.keys() and all(abs(got[k] - want[k]) <= 1e-4 for k in got)
 
 
 def test_same_topic_different_events_stay_apart(embedder):
