@@ -106,7 +106,9 @@ class HalfVectors:
         return len(self.half) <= DENSE_ROWS
 
     def _convert(self, rows: Any) -> np.ndarray:
-        return self.half[rows].astype(np.float32) / self.norms[rows][..., None]
+        out = self.half[rows].astype(np.float32)
+        out /= self.norms[rows][..., None]  # in place: one float32 copy of the rows in memory, not two
+        return out
 
     def __getitem__(self, rows: Any) -> np.ndarray:
         if self._dense is None:

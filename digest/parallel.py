@@ -93,7 +93,8 @@ def thread_map(fn: Callable[[T], R], items: Sequence[T], threads: int | None = N
 
     For loops whose work is inside numpy (matrix products, partitions, casts release the GIL): no
     pickling, no fork, shared arrays. BLAS is held to one thread per call meanwhile, so ``threads``
-    threads keep ``threads`` cores busy instead of each starting a BLAS thread per core.
+    threads keep ``threads`` cores busy instead of each starting a BLAS thread per core; and the
+    threads allocate from the main malloc arena, whose freed memory goes back to the system.
     """
     n = min(thread_count(threads), len(items))
     if n <= 1:
@@ -102,5 +103,8 @@ def thread_map(fn: Callable[[T], R], items: Sequence[T], threads: int | None = N
 
     from threadpoolctl import threadpool_limits
 
+    from .gc_tuning import one_malloc_arena
+
+    one_malloc_arena()  # what the threads free goes back to the system with the rest (see there)
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(n, thread_name_prefix="digest-numpy") as ex:
         return list(ex.map(fn, items))
