@@ -154,7 +154,7 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     sig = replace(sig, lead_vecs=HalfVectors(np.zeros((0, DIM), dtype=np.float16)))
     release_freed_memory()
     t2 = time.perf_counter()
-    clusters = average_link(n, sp.i, sp.j, sp.score.astype(np.float64), settings.threshold,
+    clusters = average_link(n, sp.i, sp.j, sp.score, settings.threshold,
                             forced=_forced_groups(articles))
     clusters, links = link_centroids(clusters, sp.i, sp.j, sig.title_vecs, sig.covered, sig.langs, sig.hours,
                                      settings.link_same, settings.link_cross, settings.window_hours)
