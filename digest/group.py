@@ -72,11 +72,13 @@ def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig,
         embedding_neighbours(sig.title_vecs, sig.hours, active, window, k, langs, threads=threads),
         lexical_neighbours(sig.words, sig.hours, active, window, k),
     ]
+    release_freed_memory()  # the lexical search frees many small arrays: their pages go back before the next search
     if sig.has_body.any():
         keys.append(embedding_neighbours(sig.lead_vecs, sig.hours, active & sig.has_body, window, k, langs,
                                          threads=threads))
-    pairs = unique(np.concatenate(keys))
-    del keys
+    pairs = np.concatenate(keys)
+    del keys  # only the joined copy is in memory while it is sorted (the keys of each search are dropped)
+    pairs = unique(pairs, in_place=True)
 
     def score_chunk(start: int) -> ScoredPairs:  # bounded memory: features of one chunk at a time
         i, j = (x.astype(np.int32) for x in np.divmod(pairs[start : start + chunk], n))

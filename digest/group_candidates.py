@@ -92,7 +92,11 @@ def embedding_neighbours(vecs: HalfVectors | np.ndarray, hours: np.ndarray, acti
 
     blocks = [(dated_block, s) for s in range(0, len(dated), _BLOCK)] + [(undated_block, s) for s in range(0, len(undated), _BLOCK)]
     keys = thread_map(lambda task: task[0](task[1]), blocks, threads)
-    return unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+    if not keys:
+        return np.zeros(0, dtype=np.int64)
+    joined = np.concatenate(keys)
+    del keys  # the blocks' keys: only the joined copy is in memory while it is sorted
+    return unique(joined, in_place=True)
 
 
 def lexical_neighbours(vectors: SparseVectors, hours: np.ndarray, active: np.ndarray, window_hours: float,
@@ -179,4 +183,8 @@ def _best_pairs(pk: np.ndarray, pv: np.ndarray, n: int, k: int, slices: int = 8)
         del order, vals
         first = np.searchsorted(ends, ends, side="left")
         kept.append(both[np.arange(len(ends)) - first < k])
-    return unique(np.concatenate(kept)) if kept else np.zeros(0, dtype=np.int64)
+    if not kept:
+        return np.zeros(0, dtype=np.int64)
+    joined = np.concatenate(kept)
+    del kept
+    return unique(joined, in_place=True)

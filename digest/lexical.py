@@ -90,8 +90,17 @@ class SparseVectors:
         s, e = self.indptr[k], self.indptr[k + 1]
         return {self.vocab[f]: w for f, w in zip(self.ids[s:e].tolist(), self.weights[s:e].tolist())}
 
-    def heaviest(self, rows: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each of ``rows``' ``limit`` heaviest features (ties: string order): (row, id, weight) arrays."""
+    def heaviest(self, rows: np.ndarray, limit: int, block: int = 8192) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each of ``rows``' ``limit`` heaviest features (ties: string order): (row, id, weight) arrays,
+        by ascending row. ``block`` rows at a time: every feature of 100,000 articles at once took
+        ~330 MB of index arrays (measured), a block a few MB."""
+        rows = np.sort(rows)
+        parts = [self._heaviest(rows[s : s + block], limit) for s in range(0, len(rows), block)]
+        if not parts:
+            return self._heaviest(rows, limit)
+        return tuple(np.concatenate(p) for p in zip(*parts))  # type: ignore[return-value]
+
+    def _heaviest(self, rows: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lengths = self.indptr[rows + 1] - self.indptr[rows]
         at = ranges(self.indptr[rows], lengths)
         row = np.repeat(rows, lengths)
@@ -131,10 +140,17 @@ def runs(values: np.ndarray) -> list[tuple[int, int]]:
     return list(zip([0, *cuts], [*cuts, len(values)]))
 
 
-def unique(values: np.ndarray) -> np.ndarray:
+def unique(values: np.ndarray, *, in_place: bool = False) -> np.ndarray:
     """``np.unique`` of a 1-D array (sorted distinct values), by a sort and a comparison of neighbours:
-    the same result, 8x sooner on millions of pair keys (numpy 2.4: 4,000,000 int64 in 2.1 s against 0.26 s)."""
-    v = np.sort(values)
+    the same result, 8x sooner on millions of pair keys (numpy 2.4: 4,000,000 int64 in 2.1 s against 0.26 s).
+
+    ``in_place``: ``values`` is the caller's scratch copy and is sorted where it is, not copied (for
+    the candidate pair keys at 100,000 articles: 100 MB less at grouping's peak)."""
+    if in_place:
+        values.sort()
+        v = values
+    else:
+        v = np.sort(values)
     new = np.empty(len(v), dtype=bool)
     new[:1] = True
     np.not_equal(v[1:], v[:-1], out=new[1:])

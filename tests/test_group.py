@@ -187,6 +187,8 @@ def test_distinct_pair_keys_are_what_numpy_unique_gives() -> None:
         keys = rng.integers(0, high, n, dtype=np.int64)
         got = unique(keys)
         assert got.dtype == keys.dtype and np.array_equal(got, np.unique(keys))
+        scratch = keys.copy()
+        assert np.array_equal(unique(scratch, in_place=True), got)  # sorting the scratch copy where it is
 
 
 def test_candidates_and_scores_do_not_depend_on_the_number_of_threads(monkeypatch) -> None:
@@ -248,3 +250,31 @@ def test_thread_map_keeps_input_order_and_holds_blas_to_one_thread_per_call() ->
     assert thread_map(work, range(50), threads=2) == [x * x for x in range(50)]
     assert all(s == [1] * len(before) for s in seen) and blas() == before
     assert thread_map(work, [], threads=2) == []
+
+
+def test_blocking_keys_are_the_same_whatever_the_block_of_rows() -> None:
+    """Each article's heaviest features (lexical blocking keys) are found a block of rows at a time to bound
+    memory: the same rows, features and weights, ties in string order, as all rows at once."""
+    import numpy as np
+
+    from digest.lexical import SparseVectors
+
+    rng = np.random.default_rng(5)
+    n, vocab = 300, tuple(f"w{k:03d}" for k in range(60))
+    lengths = rng.integers(0, 20, n)
+    ids = [np.sort(rng.choice(len(vocab), size=m, replace=False)).astype(np.int32) for m in lengths]
+    weights = [rng.integers(1, 4, len(x)).astype(np.float64) for x in ids]  # few values: many ties
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    vec = SparseVectors(vocab, indptr, np.concatenate(ids), np.concatenate(weights))
+    rows = np.flatnonzero(rng.random(n) < 0.8)
+
+    whole = vec.heaviest(rows, 5, block=len(rows) + 1)
+    for row in rows[:40].tolist():  # the definition, for some rows: heaviest first, then string order
+        mine = [(-w, vocab[f], f, w) for f, w in zip(ids[row].tolist(), weights[row].tolist())]
+        expected = [(f, w) for _, _, f, w in sorted(mine)[:5]]
+        at = whole[0] == row
+        assert list(zip(whole[1][at].tolist(), whole[2][at].tolist())) == expected
+    for block in (1, 7, 64):
+        got = vec.heaviest(rows, 5, block=block)
+        assert all(np.array_equal(g, w) for g, w in zip(got, whole))
+    assert all(len(x) == 0 for x in vec.heaviest(np.zeros(0, dtype=np.int64), 5))
