@@ -24,8 +24,8 @@ class GroupingConfig:
 
     threshold: float = 0.25  # minimum average pair probability (same story) for two clusters to merge
     window_hours: float = 48.0  # articles further apart in time are never compared (0: no limit; undated: always compared)
-    neighbours: int = 20  # candidate pairs per article (nearest neighbours, per language side); 40 groups big
-    # multilingual stories better (OG2021 B3 F1 +0.011) and scores ~2x the pairs (see group_candidates)
+    neighbours: int = 20  # candidate pairs per article (nearest neighbours, per language side); 30-40 group big
+    # multilingual stories better (OG2021 B3 F1 +0.011) and score 1.4-2x the pairs; memory: see group_candidates
     link_same: float = 0.80  # second stage: centroid cosine to merge clusters that share a language
     link_cross: float = 0.70  # second stage: centroid cosine to merge clusters in different languages
 
