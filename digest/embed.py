@@ -190,5 +190,14 @@ class Embedder:
         index = {t: u for u, t in enumerate(unique)}
         return HalfVectors(table[np.fromiter((index[t] for t in texts), dtype=np.int64, count=len(texts))])
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory."""
+        return self._model is not None
+
+    def unload(self) -> None:
+        """Let the model go (~100 MB); the next text to encode loads it again (~0.6 s)."""
+        self._model = None
+
     def close(self) -> None:
         self.cache.close()

@@ -139,16 +139,19 @@ def _pair_score(articles: Sequence[Article], sig: Signals, sp: ScoredPairs, k: i
 
 
 def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedder: Embedder,
-                   threads: int | None = None) -> Grouping:
+                   threads: int | None = None, unload_encoder: bool = False) -> Grouping:
     """Cluster ``articles`` into stories: every article in exactly one cluster, deterministic order.
 
     ``threads``: for the numpy-heavy candidate search and pair scoring (default: one per core); the
-    result is the same for any number."""
+    result is the same for any number. ``unload_encoder``: once the texts are embedded, let the
+    encoder's model go for the rest of grouping (a one-shot build: ~100 MB less at its peak)."""
     n = len(articles)
     if n == 0:
         return Grouping(clusters=(), threshold=settings.threshold)
     t0 = time.perf_counter()
     sig = article_signals(articles, embedder)
+    if unload_encoder:
+        embedder.unload()
     t1 = time.perf_counter()
     active = np.array([a.groupable for a in articles], dtype=bool)
     sp = score_candidates(sig, active, settings, threads=threads)

@@ -49,8 +49,9 @@ class Builder:
     """Incremental builds of one site; see :mod:`digest.build`. Not thread-safe: one build at a time."""
 
     def __init__(self, *, embedder: Embedder | None = None, include_drafts: bool = False, persist: bool = True,
-                 progress: Progress | None = None, workers: int | None = None) -> None:
+                 progress: Progress | None = None, workers: int | None = None, keep_encoder: bool = True) -> None:
         self.embedder = embedder
+        self.keep_encoder = keep_encoder  # False for one build (``digest build``): the model goes once texts are embedded
         self._own_embedder = embedder is None
         self.include_drafts = include_drafts
         self.persist = persist
@@ -455,7 +456,8 @@ class Builder:
                 self.embedder = default_embedder(cfg)
             prewarm_embeddings(articles, self.embedder, self.workers, self.progress)
             self.progress.stage("group", len(articles))
-            grouping = group_articles(articles, cfg.grouping, self.embedder, threads=self.workers)
+            grouping = group_articles(articles, cfg.grouping, self.embedder, threads=self.workers,
+                                      unload_encoder=not self.keep_encoder)
             data.stories = assemble_stories(articles, grouping, cfg, languages)
             data.group_key = key
         return Site(articles=tuple(articles), stories=data.stories, languages=languages, default_language=default,

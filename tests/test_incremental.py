@@ -424,3 +424,42 @@ def test_deleted_output_is_copied_back_from_the_page_cache_not_rendered(site: Pa
     made.clear()
     Builder(embedder=embedder, workers=1).build(load_config(site))
     assert output_bytes(site) == expected and set(articles) <= set(made)  # damaged: rendered again
+
+
+def test_a_one_shot_build_lets_the_encoder_go_and_writes_the_same_bytes(site: Path, tmp_path: Path) -> None:
+    """`digest build` lets the sentence encoder go once every text is embedded (its memory is not held through
+    grouping); a long-lived builder (`digest serve`) keeps it for the next build. Same site either way."""
+    from digest.embed import Embedder
+
+    once = Embedder(tmp_path / "cache-once")
+    Builder(embedder=once, keep_encoder=False).build(load_config(site))
+    assert once.encoded > 0 and not once.loaded
+    one_shot = output_bytes(site)
+
+    shutil.rmtree(site / "output")
+    shutil.rmtree(site / ".digest-cache")
+    kept = Embedder(tmp_path / "cache-kept")
+    Builder(embedder=kept).build(load_config(site))
+    assert kept.encoded > 0 and kept.loaded
+    assert output_bytes(site) == one_shot
+
+
+def test_saved_articles_share_their_evidence_lines(site: Path, embedder) -> None:
+    """The saved state holds every article; their evidence lines ("date from path", …) repeat across thousands
+    of articles and are read back as one string each, not one per article."""
+    import pickle
+
+    from digest.build_state import Data, load, state_paths
+
+    cfg = load_config(site)
+    Builder(embedder=embedder).build(cfg)
+    data = load(state_paths(cfg.root / ".digest-cache", cfg.output_path)[1], Data)
+    articles = [e.parsed.article for e in data.files.values() if e.parsed and e.parsed.article]
+    by_text: dict[str, set[int]] = {}
+    for a in articles:
+        for line in a.evidence:
+            by_text.setdefault(line, set()).add(id(line))
+    assert any(len(a.evidence) for a in articles)
+    assert all(len(ids) == 1 for ids in by_text.values())
+    copy = pickle.loads(pickle.dumps(articles[0]))
+    assert copy == articles[0] and all(x is y for x, y in zip(copy.evidence, articles[0].evidence))
