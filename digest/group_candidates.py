@@ -11,8 +11,8 @@ counts a pair never scored as 0: with 20 per side, stories of a few hundred arti
 in nine languages) stay in fragments. 40 groups them better (OG2021 development file, direct: B3 F1
 0.668 → 0.679, cross-language pair F1 0.368 → 0.424; 30: 0.679 and 0.420; WMT up too) but scores
 1.4-2x the pairs. Measured at 100,000 articles (the benchmark site, a one-change ``digest build``,
-/usr/bin/time): peak 1,809 MiB with 20, 1,914 MiB with 30 — too close to the 2 GB budget to make
-30 the default; most of the rest is the saved build state and the grouping signals, not the pairs.
+/usr/bin/time): peak 1,809 MiB with 20, 1,882-1,914 MiB with 30 — too close to the 2 GB budget
+to make 30 the default; most of the rest is the saved build state and the grouping signals, not the pairs.
 """
 
 from __future__ import annotations
