@@ -34,25 +34,15 @@ def fewer_full_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def _malloc_trim() -> object:
+def _glibc(name: str) -> object:
     try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
+        return getattr(ctypes.CDLL("libc.so.6"), name)
     except (OSError, AttributeError):  # not glibc (macOS, musl, Windows)
         return None
 
 
-_TRIM = _malloc_trim()
-
-
-def _mallopt() -> object:
-    try:
-        return ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):  # not glibc
-        return None
-
-
-_MALLOPT = _mallopt()
-
+_TRIM = _glibc("malloc_trim")
+_MALLOPT = _glibc("mallopt")
 
 _M_ARENA_MAX = -8  # mallopt parameter (glibc's malloc.h)
 

@@ -33,7 +33,7 @@ from .gc_tuning import release_freed_memory
 from .group_candidates import embedding_neighbours, lexical_neighbours
 from .group_cluster import average_link, link_centroids
 from .group_model import SIGNALS, Signals, article_signals, pair_features, pair_kinds, score_pairs
-from .lexical import shared, unique
+from .lexical import shared, unique_of
 from .models import Article, Grouping, PairScore
 from .parallel import thread_map
 
@@ -76,9 +76,7 @@ def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig,
     if sig.has_body.any():
         keys.append(embedding_neighbours(sig.lead_vecs, sig.hours, active & sig.has_body, window, k, langs,
                                          threads=threads))
-    pairs = np.concatenate(keys)
-    del keys  # only the joined copy is in memory while it is sorted (the keys of each search are dropped)
-    pairs = unique(pairs, in_place=True)
+    pairs = unique_of(keys)
 
     def score_chunk(start: int) -> ScoredPairs:  # bounded memory: features of one chunk at a time
         i, j = (x.astype(np.int32) for x in np.divmod(pairs[start : start + chunk], n))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .embed import HalfVectors
-from .lexical import SparseVectors, ranges, runs, unique
+from .lexical import SparseVectors, ranges, runs, unique_of
 from .parallel import thread_map
 
 _BLOCK = 256  # query rows per matrix product: bounds memory to _BLOCK x window size
@@ -93,11 +93,7 @@ def embedding_neighbours(vecs: HalfVectors | np.ndarray, hours: np.ndarray, acti
 
     blocks = [(dated_block, s) for s in range(0, len(dated), _BLOCK)] + [(undated_block, s) for s in range(0, len(undated), _BLOCK)]
     keys = thread_map(lambda task: task[0](task[1]), blocks, threads)
-    if not keys:
-        return np.zeros(0, dtype=np.int64)
-    joined = np.concatenate(keys)
-    del keys  # the blocks' keys: only the joined copy is in memory while it is sorted
-    return unique(joined, in_place=True)
+    return unique_of(keys)
 
 
 def lexical_neighbours(vectors: SparseVectors, hours: np.ndarray, active: np.ndarray, window_hours: float,
@@ -184,8 +180,4 @@ def _best_pairs(pk: np.ndarray, pv: np.ndarray, n: int, k: int, slices: int = 8)
         del order, vals
         first = np.searchsorted(ends, ends, side="left")
         kept.append(both[np.arange(len(ends)) - first < k])
-    if not kept:
-        return np.zeros(0, dtype=np.int64)
-    joined = np.concatenate(kept)
-    del kept
-    return unique(joined, in_place=True)
+    return unique_of(kept)

@@ -157,6 +157,16 @@ def unique(values: np.ndarray, *, in_place: bool = False) -> np.ndarray:
     return v[new]
 
 
+def unique_of(parts: list[np.ndarray]) -> np.ndarray:
+    """``unique`` of the concatenation of ``parts`` (int64 keys), emptying the list: only the joined
+    copy is in memory while it is sorted."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    joined = np.concatenate(parts)
+    parts.clear()
+    return unique(joined, in_place=True)
+
+
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The concatenation of arange(s, s + l) for each start and length."""
     total = int(lengths.sum())
