@@ -61,8 +61,12 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(args: argparse.Namespace) -> None:
+    """``-v`` shows digest's own debug messages; libraries stay at INFO (markdown-it logs every block rule it
+    tries at DEBUG: thousands of lines a page)."""
     level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
-    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    logging.basicConfig(level=max(level, logging.INFO), format="%(levelname)s: %(message)s", stream=sys.stderr,
+                        force=True)
+    log.setLevel(level)
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -65,6 +65,17 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "languages" in proc.stderr
 
 
+def test_verbose_shows_the_build_not_every_library_step(tmp_path: Path) -> None:
+    site = write_site(tmp_path, GOOD)
+    proc = subprocess.run([sys.executable, "-m", "digest.cli", "build", str(site), "-v"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert any(line.startswith("DEBUG: render:") for line in lines)  # digest's own detail is there
+    assert not [line for line in lines if "StateBlock" in line or "entering " in line]  # markdown-it's is not
+    assert len(lines) < 40
+
+
 def test_check_one_file_by_its_path(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     site = write_site(tmp_path, {**GOOD, "b.md": "---\ntitle: Bridge closed for repairs\nlang: en\n---\nThe bridge is shut.\n"})
