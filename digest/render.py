@@ -7,7 +7,9 @@ edition), ``canonical_url`` and ``alternates`` (hreflang versions of this page, 
 
 Incremental rendering: :meth:`Renderer.jobs` lists every output file as a :class:`Page` with a
 ``key``, a fingerprint of everything its bytes depend on (the site-wide values below, and the
-page's own stories and articles), so a rebuild re-renders only pages whose key changed.
+page's own stories and articles), so a rebuild re-renders only pages whose key changed. A story's
+pair scores are in its key only when some template names ``pairs`` (the default theme does not show
+them, and one edit moves many of them a little: see ``fingerprint.STORY_PAIRS``).
 Site-wide values: the configuration, the theme's files, this code, the editions, the days,
 ``generated`` and the number of articles. A template that reads anything else from ``site``
 (say ``site.stories``) is detected while rendering (``site`` is a recording proxy) and then every
@@ -32,6 +34,7 @@ from markupsafe import Markup, escape
 
 from .config import SiteConfig
 from .errors import ThemeError
+from .fingerprint import STORY_PAIRS
 from .api import stories_json
 from .feeds import atom_feed, first_seen, last_updated, lead
 from .i18n import Strings, format_day, format_month, format_when, language_name, text_direction
@@ -150,6 +153,22 @@ RENDER_PACKAGES = ("jinja2", "markupsafe", "markdown-it-py", "babel")
 SITE_WIDE = frozenset({"languages", "default_language", "days"})
 
 
+def templates_name(env: Environment, names: Iterable[str]) -> bool:
+    """Whether any template of ``env`` names one of ``names`` inside its tags (an attribute, a variable or
+    a string such as ``attr('score')``); text outside tags does not count. A template that cannot be read
+    or lexed counts as naming them (the safe answer: keys then cover more)."""
+    wanted = set(names)
+    for name in env.list_templates():
+        try:
+            source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+            if any((value if kind == "name" else value[1:-1]) in wanted
+                   for _, kind, value in env.lex(source) if kind in ("name", "string")):
+                return True
+        except Exception:  # noqa: BLE001 - any failure: assume the worst
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Page:
     """One output file: ``make()`` renders its bytes; ``key`` fingerprints its inputs (None: always render)."""
@@ -239,6 +258,7 @@ class Renderer:
         # site-wide values, has the very same pages; listing them again is then a copy (see story_pages)
         self._known_story_pages = story_pages or {}
         self.story_page_lists: dict[str, StoryPages] = {}
+        self.story_pairs = templates_name(self.env, (STORY_PAIRS,))  # story keys cover pair scores only if shown
         self.site_key = digest_of(
             code_fingerprint(RENDER_MODULES, RENDER_PACKAGES), cfg.fingerprint(), sorted(self.assets),
             files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg)]), site.languages, site.default_language,
@@ -308,7 +328,7 @@ class Renderer:
 
         known = self.story_keys.get(story.id) or self._known_story_keys.get(story.id)
         if known is None or known[0] is not story:
-            known = (story, story_fingerprint(story, self.article_keys))
+            known = (story, story_fingerprint(story, self.article_keys, pairs=self.story_pairs))
         self.story_keys[story.id] = known
         return known[1]
 

@@ -463,3 +463,75 @@ def test_saved_articles_share_their_evidence_lines(site: Path, embedder) -> None
     assert all(len(ids) == 1 for ids in by_text.values())
     copy = pickle.loads(pickle.dumps(articles[0]))
     assert copy == articles[0] and all(x is y for x, y in zip(copy.evidence, articles[0].evidence))
+
+
+FIRE = {  # one story of three versions whose pair scores are not saturated, and an unrelated one
+    "a.md": "---\ntitle: Fire destroys warehouse in Alden harbour\nlang: en\ndate: 2024-06-01T09:00:00+00:00\n---\n"
+            "A fire destroyed a warehouse in the harbour of Alden overnight.\n",
+    "b.md": "---\ntitle: Alden harbour warehouse burns down overnight\nlang: en\ndate: 2024-06-01T11:00:00+00:00\n---\n"
+            "Firefighters fought the blaze at the Alden harbour for hours.\n",
+    "c.md": "---\ntitle: Un incendie détruit un entrepôt du port d'Alden\nlang: fr\ndate: 2024-06-01T10:00:00+00:00\n"
+            "---\nUn incendie a détruit un entrepôt dans le port d'Alden.\n",
+    "d.md": "---\ntitle: Chess final ends in a draw\nlang: en\ndate: 2024-06-01T12:00:00+00:00\n---\n"
+            "The chess final ended in a draw.\n",
+}
+
+
+def add_budget_story(content: Path) -> None:
+    """Another story sharing words with the fire story: the words' weights, so its pair scores, move."""
+    (content / "e.md").write_text("---\ntitle: Alden council approves the harbour budget\nlang: en\n"
+                                  "date: 2024-06-01T13:00:00+00:00\n---\nThe council of Alden approved the budget.\n",
+                                  encoding="utf-8")
+
+
+def _story_values(site) -> dict[str, tuple]:
+    return {s.id: (tuple(a.id for a in s.articles), s.score, tuple((p.a, p.b, p.score) for p in s.pairs))
+            for s in site.stories}
+
+
+def test_pages_of_a_story_whose_scores_moved_are_not_rendered_again(tmp_path: Path, embedder,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new article moves the pair scores of another story (word weights are corpus-wide); the default theme
+    shows no pair scores, so that story's pages are not rendered again. The output stays exact."""
+    from digest import render
+
+    site = write_site(tmp_path / "site", FIRE, CONFIG)
+    builder = Builder(embedder=embedder, workers=1)
+    before = _story_values(builder.build(load_config(site)).site)
+    made: list[str] = []
+    real = render.Renderer._page
+
+    def counting(self, template, lang, path, **kw):
+        page = real(self, template, lang, path, **kw)
+        return render.Page(page.out, page.key, lambda: made.append(page.out) or page.make())
+
+    monkeypatch.setattr(render.Renderer, "_page", counting)
+    add_budget_story(site / "content")
+    result = builder.build(load_config(site))
+    after = _story_values(result.site)
+    moved = [s for s in result.site.stories if s.id in before and before[s.id][0] == after[s.id][0] != ()
+             and before[s.id] != after[s.id]]
+    assert moved  # same articles, other scores: what this test is about
+    for story in moved:
+        pages = [render.story_path(story)] + [render.article_path(a) for a in story.articles]
+        assert not [p for p in pages if p + "index.html" in made]
+    assert made  # the new story's pages were
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+
+
+@pytest.mark.parametrize("shown", ["{{ story.pairs|map(attribute='score')|join(' ') }}",
+                                   "{% for p in story|attr('pairs') %}{{ p.score }} {% endfor %}"])
+def test_a_theme_showing_pair_scores_gets_them_updated(tmp_path: Path, embedder, shown: str) -> None:
+    """A theme that shows the scores of a story's pairs has its pages rendered again when the scores move."""
+    site = write_site(tmp_path / "site", FIRE, CONFIG)
+    (site / "templates").mkdir()
+    (site / "templates" / "story.html").write_text(
+        '{% extends "default/story.html" %}{% block footer_note %}<p class="score">' + shown
+        + "</p>{% endblock %}\n", encoding="utf-8")
+    builder = Builder(embedder=embedder)
+    builder.build(load_config(site))
+    add_budget_story(site / "content")
+    builder.build(load_config(site))
+    fresh = tmp_path / "clean"
+    shutil.copytree(site / "templates", fresh / "templates")
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
