@@ -32,8 +32,8 @@ from .embed import DIM, Embedder, HalfVectors
 from .gc_tuning import release_freed_memory
 from .group_candidates import embedding_neighbours, lexical_neighbours
 from .group_cluster import average_link, link_centroids
-from .group_model import SIGNALS, Signals, article_signals, pair_features, pair_kinds, score_pairs
-from .lexical import shared, unique_of
+from .group_model import SIGNALS, Signals, Texts, article_signals, pair_features, pair_kinds, score_pairs
+from .lexical import unique_of
 from .models import Article, Grouping, PairScore
 from .parallel import thread_map
 
@@ -125,29 +125,36 @@ def _forced_groups(articles: Sequence[Article]) -> list[list[int]]:
     return [v for _, v in sorted(by_key.items()) if len(v) > 1]
 
 
-def _pair_score(articles: Sequence[Article], sig: Signals, sp: ScoredPairs, k: int, threshold: float,
-                joined: bool) -> PairScore:
-    a, b = int(sp.i[k]), int(sp.j[k])
-    signals = tuple((name, round(float(sp.features[name][k]), 4)) for name in SIGNALS
-                    if not np.isnan(sp.features[name][k]))
-    words = shared(sig.words.row(a), sig.words.row(b))
-    if words:
-        signals += (("shared: " + " ".join(words), 0.0),)
-    return PairScore(articles[a].id, articles[b].id, round(float(sp.score[k]), 4), signals, threshold, joined)
+def _pair_scores(articles: Sequence[Article], sig: Signals, sp: ScoredPairs, threshold: float,
+                 joined: Sequence[bool]) -> tuple[PairScore, ...]:
+    """A ``PairScore`` for each pair of ``sp``: its score, each signal that applies (4 decimals) and the
+    heaviest words the two share."""
+    values = [[None if v != v else round(v, 4) for v in sp.features[name].astype(np.float64).tolist()]
+              for name in SIGNALS]  # as Python floats, rounded as Python rounds (NaN: does not apply)
+    words = sig.words.shared(sp.i, sp.j)
+    out = []
+    for k, (a, b, score) in enumerate(zip(sp.i.tolist(), sp.j.tolist(), sp.score.astype(np.float64).tolist())):
+        signals = tuple((name, column[k]) for name, column in zip(SIGNALS, values) if column[k] is not None)
+        if words[k]:
+            signals += (("shared: " + " ".join(words[k]), 0.0),)
+        out.append(PairScore(articles[a].id, articles[b].id, round(score, 4), signals, threshold, bool(joined[k])))
+    return tuple(out)
 
 
 def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedder: Embedder,
-                   threads: int | None = None, unload_encoder: bool = False) -> Grouping:
+                   threads: int | None = None, unload_encoder: bool = False, texts: Texts | None = None) -> Grouping:
     """Cluster ``articles`` into stories: every article in exactly one cluster, deterministic order.
 
     ``threads``: for the numpy-heavy candidate search and pair scoring (default: one per core); the
     result is the same for any number. ``unload_encoder``: once the texts are embedded, let the
-    encoder's model go for the rest of grouping (a one-shot build: ~100 MB less at its peak)."""
+    encoder's model go for the rest of grouping (a one-shot build: ~100 MB less at its peak). ``texts``:
+    the articles' ``embedding_texts`` when the caller has them."""
     n = len(articles)
     if n == 0:
         return Grouping(clusters=(), threshold=settings.threshold)
     t0 = time.perf_counter()
-    sig = article_signals(articles, embedder)
+    sig = article_signals(articles, embedder, texts)
+    del texts
     if unload_encoder:
         embedder.unload()
     t1 = time.perf_counter()
@@ -176,8 +183,7 @@ def group_articles(articles: Sequence[Article], settings: GroupingConfig, embedd
     i, j = sp.i[shown], sp.j[shown]
     feats = pair_features(sig, i, j, lead=sp.features["lead"][shown].astype(np.float64))
     shown_sp = ScoredPairs(i, j, sp.score[shown], {name: v.astype(np.float32) for name, v in feats.items()})
-    pairs = tuple(_pair_score(articles, sig, shown_sp, k, settings.threshold, bool(inside[x]))
-                  for k, x in enumerate(shown.tolist()))
+    pairs = _pair_scores(articles, sig, shown_sp, settings.threshold, inside[shown])
     scored = len(sp.i)
     del sp, sig, inside, cluster_of
     release_freed_memory()
@@ -241,12 +247,17 @@ def explain(articles: Sequence[Article], article_id: str, settings: GroupingConf
     kind, body = pair_kinds(sig, i, j)
     sp = ScoredPairs(i, j, score_pairs(feats, kind, body), feats)
     is_inside = np.isin(j, members)
-    inside = tuple(_pair_score(articles, sig, sp, k, settings.threshold, True) for k in np.flatnonzero(is_inside))
-    outside: list[PairScore] = []
+    def subset(ks: np.ndarray) -> ScoredPairs:
+        return ScoredPairs(sp.i[ks], sp.j[ks], sp.score[ks], {name: v[ks] for name, v in sp.features.items()})
+
+    ks = np.flatnonzero(is_inside)
+    inside = _pair_scores(articles, sig, subset(ks), settings.threshold, [True] * len(ks))
+    near = []
     for m in members:
         ks = np.flatnonzero(~is_inside & (i == m))
-        ks = ks[np.lexsort((j[ks], -sp.score[ks]))][:nearest]
-        outside.extend(_pair_score(articles, sig, sp, int(k), settings.threshold, False) for k in ks)
+        near.append(ks[np.lexsort((j[ks], -sp.score[ks]))][:nearest])
+    ks = np.concatenate(near) if near else np.zeros(0, dtype=np.int64)
+    outside = _pair_scores(articles, sig, subset(ks), settings.threshold, [False] * len(ks))
     notes = []
     if len({articles[m].translation_key for m in members if articles[m].translation_key}) == 1 and len(members) > 1:
         notes.append("kept together by translationKey")

@@ -71,26 +71,31 @@ class Signals:
     title_words: SparseVectors  # IDF vectors of the headline alone
 
 
-def embedding_texts(articles: Sequence[Article]) -> tuple[tuple[str, ...], list[str]]:
-    """The texts grouping embeds: cleaned headlines, and leads ("" without a body)."""
+Texts = tuple[tuple[str, ...], list[str]]  # what ``embedding_texts`` gives
+
+
+def embedding_texts(articles: Sequence[Article]) -> Texts:
+    """The texts grouping embeds: cleaned headlines, and leads ("" without a body). A build computes them
+    once and hands them to encoding ahead and to grouping (10,000 articles: 0.4 s each time)."""
     heads, tails = outlet_segments([a.title for a in articles])
     titles = tuple(clean_title(a.title, heads, tails) for a in articles)
     return titles, [lead_text(a) for a in articles]
 
 
-def embedded_texts(articles: Sequence[Article]) -> list[str]:
+def embedded_texts(articles: Sequence[Article], texts: Texts | None = None) -> list[str]:
     """Every distinct text ``article_signals`` asks the embedder for: each headline, each non-empty lead.
 
     For work around grouping that must agree with it: encoding ahead on several cores (prewarm),
     keeping those embeddings when the cache is pruned (``digest build --gc``).
     """
-    titles, leads = embedding_texts(articles)
+    titles, leads = texts or embedding_texts(articles)
     return list(dict.fromkeys([*titles, *(t for t in leads if t)]))
 
 
-def article_signals(articles: Sequence[Article], embedder: Embedder) -> Signals:
-    """Embed headlines and leads (cached), and build the lexical vectors of every article."""
-    titles, leads = embedding_texts(articles)
+def article_signals(articles: Sequence[Article], embedder: Embedder, texts: Texts | None = None) -> Signals:
+    """Embed headlines and leads (cached), and build the lexical vectors of every article. ``texts``: their
+    ``embedding_texts`` when already known."""
+    titles, leads = texts or embedding_texts(articles)
     has_body = np.array([bool(x) for x in leads], dtype=bool)
     title_vecs = embedder.encode_half(titles)
     leads_half = np.zeros((len(titles), DIM), dtype=np.float16)  # calloc: rows without body cost nothing

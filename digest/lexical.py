@@ -26,7 +26,6 @@ _NOT_LETTER = re.compile(r"[^a-z]+")
 _SEP = re.compile(r"\s+(?:[|\-–—:]{1,2}|::)\s+|\s*\|\s*")
 _fold_cache: dict[str, str] = {}
 
-Vector = dict[str, float]
 
 
 def _fold(word: str) -> str:
@@ -86,9 +85,32 @@ class SparseVectors:
     def __len__(self) -> int:
         return len(self.indptr) - 1
 
-    def row(self, k: int) -> Vector:
-        s, e = self.indptr[k], self.indptr[k + 1]
-        return {self.vocab[f]: w for f, w in zip(self.ids[s:e].tolist(), self.weights[s:e].tolist())}
+    def shared(self, i: np.ndarray, j: np.ndarray, limit: int = 6) -> list[tuple[str, ...]]:
+        """For every pair (i[k], j[k]), the heaviest features both rows have (by the product of their
+        weights; ties: string order), at most ``limit``: what explanations show. All pairs at once: the
+        intersection of their rows' (pair, id) keys, each row's ids being ascending."""
+        if len(i) == 0:
+            return []
+        size = np.int64(len(self.vocab))
+
+        def keyed(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            lengths = self.indptr[rows + 1] - self.indptr[rows]
+            at = ranges(self.indptr[rows], lengths)
+            return np.repeat(np.arange(len(rows), dtype=np.int64), lengths) * size + self.ids[at], at
+
+        ki, ai = keyed(np.asarray(i))
+        kj, aj = keyed(np.asarray(j))
+        common, xi, xj = np.intersect1d(ki, kj, assume_unique=True, return_indices=True)
+        product = self.weights[ai[xi]] * self.weights[aj[xj]]
+        pair, feature = np.divmod(common, size)
+        order = np.lexsort((feature, -product, pair))  # ids follow the features' string order
+        pair, feature = pair[order], feature[order]
+        rank = np.arange(len(pair)) - np.searchsorted(pair, pair, side="left")
+        keep = rank < limit
+        out: list[list[str]] = [[] for _ in range(len(i))]
+        for p, f in zip(pair[keep].tolist(), feature[keep].tolist()):
+            out[p].append(self.vocab[f])
+        return [tuple(x) for x in out]
 
     def heaviest(self, rows: np.ndarray, limit: int, block: int = 8192) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each of ``rows``' ``limit`` heaviest features (ties: string order): (row, id, weight) arrays,
@@ -203,12 +225,6 @@ def idf_vectors(docs: Sequence[np.ndarray], vocab: tuple[str, ...], limit: int =
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
     return SparseVectors(vocab, indptr, flat, weights)
-
-
-def shared(a: Vector, b: Vector, limit: int = 6) -> tuple[str, ...]:
-    """The heaviest features two vectors share (for explanations)."""
-    common = sorted((f for f in a if f in b), key=lambda f: (-a[f] * b[f], f))
-    return tuple(common[:limit])
 
 
 def _segments(title: str) -> list[str]:

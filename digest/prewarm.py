@@ -16,6 +16,7 @@ from .progress import Progress
 
 if TYPE_CHECKING:
     from .embed import Embedder
+    from .group_model import Texts
 
 _WORKER_EMBEDDERS: dict[str, Embedder] = {}  # one model per worker process, kept across its tasks
 
@@ -32,10 +33,11 @@ def _encode_chunk(texts: list[str], cache_dir: str, threads: int) -> int:
 
 
 def prewarm_embeddings(articles: Sequence[Article], embedder: Embedder, workers: int | None,
-                        progress: Progress) -> None:
+                        progress: Progress, texts: Texts | None = None) -> None:
     """Encode the texts grouping will ask for on every core, into the embedding cache, before grouping runs.
 
-    Which texts: :func:`digest.group_model.embedded_texts` (cleaned headlines, leads).
+    Which texts: :func:`digest.group_model.embedded_texts` (cleaned headlines, leads); ``texts``: the
+    articles' ``embedding_texts`` when the caller has them.
     """
     from .group_model import embedded_texts
     from .parallel import MIN_ITEMS, worker_count
@@ -43,10 +45,10 @@ def prewarm_embeddings(articles: Sequence[Article], embedder: Embedder, workers:
     folder = embedder.cache.folder
     if folder is None or worker_count(len(articles), workers) <= 1:
         return
-    texts = embedded_texts(articles)
-    keys = [embedder.key(t) for t in texts]
+    wanted = embedded_texts(articles, texts)
+    keys = [embedder.key(t) for t in wanted]
     stored = embedder.cache.present("embedding", keys)  # not the vectors: 200 MB at 100,000 articles
-    missing = [t for t, k in zip(texts, keys) if k not in stored]
+    missing = [t for t, k in zip(wanted, keys) if k not in stored]
     if len(missing) < MIN_ITEMS:
         return
     progress.stage("encode", len(missing))

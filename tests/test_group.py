@@ -278,3 +278,28 @@ def test_blocking_keys_are_the_same_whatever_the_block_of_rows() -> None:
         got = vec.heaviest(rows, 5, block=block)
         assert all(np.array_equal(g, w) for g, w in zip(got, whole))
     assert all(len(x) == 0 for x in vec.heaviest(np.zeros(0, dtype=np.int64), 5))
+
+
+def test_shared_words_shown_for_pairs_match_their_definition() -> None:
+    """Explanations list the heaviest words two articles share (by the product of their weights; ties in
+    string order), for thousands of pairs at once: the same as taking each pair's two rows one by one."""
+    import numpy as np
+
+    from digest.lexical import SparseVectors
+
+    rng = np.random.default_rng(11)
+    n, vocab = 200, tuple(f"w{k:03d}" for k in range(40))
+    lengths = rng.integers(0, 15, n)
+    ids = [np.sort(rng.choice(len(vocab), size=m, replace=False)).astype(np.int32) for m in lengths]
+    weights = [rng.integers(1, 4, len(x)).astype(np.float64) / 4 for x in ids]  # few values: many ties
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    vec = SparseVectors(vocab, indptr, np.concatenate(ids), np.concatenate(weights))
+    i, j = rng.integers(0, n, 3000), rng.integers(0, n, 3000)
+    got = vec.shared(i, j, limit=4)
+    for a, b, words in zip(i.tolist(), j.tolist(), got):
+        wa = dict(zip((vocab[f] for f in ids[a].tolist()), weights[a].tolist()))
+        wb = dict(zip((vocab[f] for f in ids[b].tolist()), weights[b].tolist()))
+        expected = sorted((f for f in wa if f in wb), key=lambda f: (-wa[f] * wb[f], f))[:4]
+        assert list(words) == expected
+    assert any(len(w) == 4 for w in got) and any(len(w) == 0 for w in got)
+    assert vec.shared(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)) == []
