@@ -19,6 +19,7 @@ import numpy as np
 from anyascii import anyascii
 
 STEM = 5  # letters kept of each folded word
+_SCRATCH = 1 << 20  # values of the dense scratch table of ``SparseVectors.cosines`` (8 MB)
 BODY_CHARS = 2000  # body text considered for lexical evidence (the lead carries the event)
 MAX_FEATURES = 80  # rarest features kept per article vector (memory and time at scale)
 _WORD = re.compile(r"[^\W\d_]+|\d+(?:[.,\u00a0\u202f ]\d{3})+(?!\d)|\d+(?:[.,]\d+)?")
@@ -132,27 +133,33 @@ class SparseVectors:
         return row[top], self.ids[at][top], self.weights[at][top]
 
     def cosines(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """The cosine of rows i[k] and j[k] for every k: each distinct i is spread into a dense
-        scratch vector once, and its partners' features are looked up in it."""
+        """The cosine of rows i[k] and j[k] for every k: each distinct i is spread into a row of a dense
+        scratch table once, and its partners' features are looked up in it. Rows of i are spread a batch
+        at a time (as many as fit in ``_SCRATCH`` values), so numpy is called once per batch rather than
+        once per distinct i; each pair's products are summed in the order of its j's features either way."""
         out = np.zeros(len(i), dtype=np.float64)
         if len(i) == 0:
             return out
-        scratch = np.zeros(len(self.vocab), dtype=np.float64)
         order = np.argsort(i, kind="stable")
-        si = i[order]
-        for s, e in runs(si):
-            a = int(si[s])
-            mine = self.ids[self.indptr[a] : self.indptr[a + 1]]
-            if len(mine) == 0:
-                continue
-            scratch[mine] = self.weights[self.indptr[a] : self.indptr[a + 1]]
-            js = j[order[s:e]]
+        si, sj = i[order], j[order]
+        bounds = runs(si)
+        batch = max(1, _SCRATCH // max(1, len(self.vocab)))
+        scratch = np.zeros((min(batch, len(bounds)), len(self.vocab)), dtype=np.float64)
+        for b in range(0, len(bounds), batch):
+            part = bounds[b : b + batch]
+            rows = si[[s for s, _ in part]]
+            lengths = self.indptr[rows + 1] - self.indptr[rows]
+            at = ranges(self.indptr[rows], lengths)
+            spread = (np.repeat(np.arange(len(rows)), lengths), self.ids[at])
+            scratch[spread] = self.weights[at]
+            s, e = part[0][0], part[-1][1]
+            mine = np.repeat(np.arange(len(rows)), [end - start for start, end in part])  # each pair's scratch row
+            js = sj[s:e]
             lengths = self.indptr[js + 1] - self.indptr[js]
             at = ranges(self.indptr[js], lengths)
-            products = scratch[self.ids[at]] * self.weights[at]
-            out[order[s:e]] = np.bincount(np.repeat(np.arange(len(js)), lengths), weights=products,
-                                          minlength=len(js))
-            scratch[mine] = 0.0
+            products = scratch[np.repeat(mine, lengths), self.ids[at]] * self.weights[at]
+            out[order[s:e]] = np.bincount(np.repeat(np.arange(e - s), lengths), weights=products, minlength=e - s)
+            scratch[spread] = 0.0
         return out
 
 

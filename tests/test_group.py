@@ -303,3 +303,30 @@ def test_shared_words_shown_for_pairs_match_their_definition() -> None:
         assert list(words) == expected
     assert any(len(w) == 4 for w in got) and any(len(w) == 0 for w in got)
     assert vec.shared(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)) == []
+
+
+@pytest.mark.parametrize("scratch", [1, 100, 1 << 20])  # one row, a few rows, every row per batch
+def test_word_cosines_of_pairs_match_their_definition(monkeypatch: pytest.MonkeyPatch, scratch: int) -> None:
+    """The lexical cosine of each candidate pair, computed a batch of articles at a time, equals the dot
+    product of the two rows taken one by one, to the last bit (the same products summed in the same order)."""
+    import numpy as np
+
+    from digest import lexical
+
+    monkeypatch.setattr(lexical, "_SCRATCH", scratch)
+    rng = np.random.default_rng(3)
+    n, vocab = 150, tuple(f"w{k:03d}" for k in range(50))
+    lengths = rng.integers(0, 12, n)
+    ids = [np.sort(rng.choice(len(vocab), size=m, replace=False)).astype(np.int32) for m in lengths]
+    weights = [rng.random(len(x)) for x in ids]
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    vec = lexical.SparseVectors(vocab, indptr, np.concatenate(ids), np.concatenate(weights))
+    i, j = rng.integers(0, n, 2000), rng.integers(0, n, 2000)
+    got = vec.cosines(i, j)
+    for k, (a, b) in enumerate(zip(i.tolist(), j.tolist())):
+        wa = dict(zip(ids[a].tolist(), weights[a].tolist()))
+        expected = 0.0
+        for f, w in zip(ids[b].tolist(), weights[b].tolist()):
+            expected += wa.get(f, 0.0) * w
+        assert got[k] == expected
+    assert len(vec.cosines(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))) == 0
