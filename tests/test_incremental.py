@@ -336,22 +336,30 @@ def test_a_template_edited_while_the_builder_lives_is_used_by_its_next_build(sit
     assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
 
 
+def footer_override(site: Path, template: str, html: str) -> None:
+    """A site template extending the default ``template`` with ``html`` in its footer."""
+    (site / "templates").mkdir()
+    (site / "templates" / template).write_text(
+        f'{{% extends "default/{template}" %}}{{% block footer_note %}}{html}{{% endblock %}}\n', encoding="utf-8")
+
+
+def assert_like_a_clean_build_with_the_theme(site: Path, tmp_path: Path, embedder) -> None:
+    fresh = tmp_path / "clean"
+    shutil.copytree(site / "templates", fresh / "templates")
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+
+
 @pytest.mark.parametrize("shown", ["{{ site.articles|length }} articles", "as of {{ site.generated.isoformat() }}"])
 def test_a_theme_showing_site_wide_values_on_every_page_stays_exact(site: Path, tmp_path: Path, embedder,
                                                                      shown: str) -> None:
     """Pages are skipped when their key is unchanged; a template that shows the article count or the build
     time on every page makes that unsafe, so then every page is rendered again (and the output stays exact)."""
-    (site / "templates").mkdir()
-    (site / "templates" / "article.html").write_text(
-        '{% extends "default/article.html" %}{% block footer_note %}<p class="count">' + shown
-        + "</p>{% endblock %}\n", encoding="utf-8")
+    footer_override(site, "article.html", '<p class="count">' + shown + "</p>")
     builder = Builder(embedder=embedder)
     builder.build(load_config(site))
     CHANGES["add"](site / "content")
     builder.build(load_config(site))
-    fresh = tmp_path / "clean"
-    shutil.copytree(site / "templates", fresh / "templates")
-    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+    assert_like_a_clean_build_with_the_theme(site, tmp_path, embedder)
 
 
 def test_gc_deletes_cache_entries_of_edited_and_deleted_articles_and_keeps_all_a_build_reads(
@@ -393,15 +401,10 @@ def test_gc_deletes_cache_entries_of_edited_and_deleted_articles_and_keeps_all_a
     assert parsed == [] and rows() == kept
 
 
-def test_deleted_output_is_copied_back_from_the_page_cache_not_rendered(site: Path, embedder,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """``rm -rf output`` (or a CI job that keeps only .digest-cache/): pages whose inputs did not change are
-    written from the cache, byte for byte; only the pages without a key (archives, feeds) are rendered.
-    A damaged cache entry is rendered instead."""
+def record_rendered_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The output path of every page rendered from now on (pages skipped or copied from the cache are not)."""
     from digest import render
 
-    Builder(embedder=embedder, workers=1).build(load_config(site))
-    expected = output_bytes(site)
     made: list[str] = []
     real = render.Renderer._page
 
@@ -410,6 +413,17 @@ def test_deleted_output_is_copied_back_from_the_page_cache_not_rendered(site: Pa
         return render.Page(page.out, page.key, lambda: made.append(page.out) or page.make())
 
     monkeypatch.setattr(render.Renderer, "_page", counting)
+    return made
+
+
+def test_deleted_output_is_copied_back_from_the_page_cache_not_rendered(site: Path, embedder,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``rm -rf output`` (or a CI job that keeps only .digest-cache/): pages whose inputs did not change are
+    written from the cache, byte for byte; only the pages without a key (archives, feeds) are rendered.
+    A damaged cache entry is rendered instead."""
+    Builder(embedder=embedder, workers=1).build(load_config(site))
+    expected = output_bytes(site)
+    made = record_rendered_pages(monkeypatch)
     shutil.rmtree(site / "output")
     result = Builder(embedder=embedder, workers=1).build(load_config(site))
     assert output_bytes(site) == expected and sorted(result.written) == sorted(expected)
@@ -498,14 +512,7 @@ def test_pages_of_a_story_whose_scores_moved_are_not_rendered_again(tmp_path: Pa
     site = write_site(tmp_path / "site", FIRE, CONFIG)
     builder = Builder(embedder=embedder, workers=1)
     before = _story_values(builder.build(load_config(site)).site)
-    made: list[str] = []
-    real = render.Renderer._page
-
-    def counting(self, template, lang, path, **kw):
-        page = real(self, template, lang, path, **kw)
-        return render.Page(page.out, page.key, lambda: made.append(page.out) or page.make())
-
-    monkeypatch.setattr(render.Renderer, "_page", counting)
+    made = record_rendered_pages(monkeypatch)
     add_budget_story(site / "content")
     result = builder.build(load_config(site))
     after = _story_values(result.site)
@@ -524,14 +531,9 @@ def test_pages_of_a_story_whose_scores_moved_are_not_rendered_again(tmp_path: Pa
 def test_a_theme_showing_pair_scores_gets_them_updated(tmp_path: Path, embedder, shown: str) -> None:
     """A theme that shows the scores of a story's pairs has its pages rendered again when the scores move."""
     site = write_site(tmp_path / "site", FIRE, CONFIG)
-    (site / "templates").mkdir()
-    (site / "templates" / "story.html").write_text(
-        '{% extends "default/story.html" %}{% block footer_note %}<p class="score">' + shown
-        + "</p>{% endblock %}\n", encoding="utf-8")
+    footer_override(site, "story.html", '<p class="score">' + shown + "</p>")
     builder = Builder(embedder=embedder)
     builder.build(load_config(site))
     add_budget_story(site / "content")
     builder.build(load_config(site))
-    fresh = tmp_path / "clean"
-    shutil.copytree(site / "templates", fresh / "templates")
-    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+    assert_like_a_clean_build_with_the_theme(site, tmp_path, embedder)
