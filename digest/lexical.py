@@ -20,6 +20,7 @@ from anyascii import anyascii
 
 STEM = 5  # letters kept of each folded word
 _SCRATCH = 1 << 20  # values of the dense scratch table of ``SparseVectors.cosines`` (8 MB)
+_BATCH = 1 << 16  # partner features ``SparseVectors.cosines`` looks up at once (a few MB of index arrays)
 BODY_CHARS = 2000  # body text considered for lexical evidence (the lead carries the event)
 MAX_FEATURES = 80  # rarest features kept per article vector (memory and time at scale)
 _WORD = re.compile(r"[^\W\d_]+|\d+(?:[.,\u00a0\u202f ]\d{3})+(?!\d)|\d+(?:[.,]\d+)?")
@@ -134,26 +135,34 @@ class SparseVectors:
 
     def cosines(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """The cosine of rows i[k] and j[k] for every k: each distinct i is spread into a row of a dense
-        scratch table once, and its partners' features are looked up in it. Rows of i are spread a batch
-        at a time (as many as fit in ``_SCRATCH`` values), so numpy is called once per batch rather than
-        once per distinct i; each pair's products are summed in the order of its j's features either way."""
+        scratch table once, and its partners' features are looked up in it. Distinct i's are taken a batch
+        at a time (as many rows as ``_SCRATCH`` values hold, their partners' features up to ``_BATCH``),
+        so numpy is called once per batch rather than once per distinct i; each pair's products are summed
+        in the order of its j's features either way."""
         out = np.zeros(len(i), dtype=np.float64)
         if len(i) == 0:
             return out
         order = np.argsort(i, kind="stable")
         si, sj = i[order], j[order]
         bounds = runs(si)
-        batch = max(1, _SCRATCH // max(1, len(self.vocab)))
-        scratch = np.zeros((min(batch, len(bounds)), len(self.vocab)), dtype=np.float64)
-        for b in range(0, len(bounds), batch):
-            part = bounds[b : b + batch]
+        partners = np.cumsum(self.indptr[sj + 1] - self.indptr[sj]).tolist()  # features of j, cumulated
+        most = max(1, _SCRATCH // max(1, len(self.vocab)))
+        scratch = np.zeros((min(most, len(bounds)), len(self.vocab)), dtype=np.float64)
+        b = 0
+        while b < len(bounds):
+            first = bounds[b][0]
+            before = partners[first - 1] if first else 0
+            end = b + 1
+            while end < len(bounds) and end - b < most and partners[bounds[end][1] - 1] - before <= _BATCH:
+                end += 1
+            part, b = bounds[b:end], end
             rows = si[[s for s, _ in part]]
             lengths = self.indptr[rows + 1] - self.indptr[rows]
             at = ranges(self.indptr[rows], lengths)
             spread = (np.repeat(np.arange(len(rows)), lengths), self.ids[at])
             scratch[spread] = self.weights[at]
             s, e = part[0][0], part[-1][1]
-            mine = np.repeat(np.arange(len(rows)), [end - start for start, end in part])  # each pair's scratch row
+            mine = np.repeat(np.arange(len(rows)), [stop - start for start, stop in part])  # each pair's scratch row
             js = sj[s:e]
             lengths = self.indptr[js + 1] - self.indptr[js]
             at = ranges(self.indptr[js], lengths)

@@ -305,15 +305,17 @@ def test_shared_words_shown_for_pairs_match_their_definition() -> None:
     assert vec.shared(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)) == []
 
 
-@pytest.mark.parametrize("scratch", [1, 100, 1 << 20])  # one row, a few rows, every row per batch
-def test_word_cosines_of_pairs_match_their_definition(monkeypatch: pytest.MonkeyPatch, scratch: int) -> None:
+@pytest.mark.parametrize(("scratch", "batch"), [(1, 1 << 16), (100, 1 << 16), (1 << 20, 1 << 16), (1 << 20, 30)])
+def test_word_cosines_of_pairs_match_their_definition(monkeypatch: pytest.MonkeyPatch, scratch: int,
+                                                      batch: int) -> None:
     """The lexical cosine of each candidate pair, computed a batch of articles at a time, equals the dot
     product of the two rows taken one by one, to the last bit (the same products summed in the same order)."""
     import numpy as np
 
     from digest import lexical
 
-    monkeypatch.setattr(lexical, "_SCRATCH", scratch)
+    monkeypatch.setattr(lexical, "_SCRATCH", scratch)  # scratch rows per batch: one, a few, all
+    monkeypatch.setattr(lexical, "_BATCH", batch)  # or as many as keep their partners' features under 30
     rng = np.random.default_rng(3)
     n, vocab = 150, tuple(f"w{k:03d}" for k in range(50))
     lengths = rng.integers(0, 12, n)
