@@ -126,18 +126,23 @@ def _forced_groups(articles: Sequence[Article]) -> list[list[int]]:
 
 
 def _pair_scores(articles: Sequence[Article], sig: Signals, sp: ScoredPairs, threshold: float,
-                 joined: Sequence[bool]) -> tuple[PairScore, ...]:
+                 joined: Sequence[bool], chunk: int = 4096) -> tuple[PairScore, ...]:
     """A ``PairScore`` for each pair of ``sp``: its score, each signal that applies (4 decimals) and the
-    heaviest words the two share."""
-    values = [[None if v != v else round(v, 4) for v in sp.features[name].astype(np.float64).tolist()]
-              for name in SIGNALS]  # as Python floats, rounded as Python rounds (NaN: does not apply)
-    words = sig.words.shared(sp.i, sp.j)
+    heaviest words the two share. ``chunk`` pairs at a time (200,000 pairs are shown at 100,000 articles:
+    their shared words at once took ~1 GB of index arrays)."""
     out = []
-    for k, (a, b, score) in enumerate(zip(sp.i.tolist(), sp.j.tolist(), sp.score.astype(np.float64).tolist())):
-        signals = tuple((name, column[k]) for name, column in zip(SIGNALS, values) if column[k] is not None)
-        if words[k]:
-            signals += (("shared: " + " ".join(words[k]), 0.0),)
-        out.append(PairScore(articles[a].id, articles[b].id, round(score, 4), signals, threshold, bool(joined[k])))
+    for start in range(0, len(sp.i), chunk):
+        part = slice(start, start + chunk)
+        values = [[None if v != v else round(v, 4) for v in sp.features[name][part].astype(np.float64).tolist()]
+                  for name in SIGNALS]  # as Python floats, rounded as Python rounds (NaN: does not apply)
+        words = sig.words.shared(sp.i[part], sp.j[part])
+        scores = sp.score[part].astype(np.float64).tolist()
+        for k, (a, b, score) in enumerate(zip(sp.i[part].tolist(), sp.j[part].tolist(), scores)):
+            signals = tuple((name, column[k]) for name, column in zip(SIGNALS, values) if column[k] is not None)
+            if words[k]:
+                signals += (("shared: " + " ".join(words[k]), 0.0),)
+            out.append(PairScore(articles[a].id, articles[b].id, round(score, 4), signals, threshold,
+                                 bool(joined[start + k])))
     return tuple(out)
 
 
