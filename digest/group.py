@@ -39,6 +39,7 @@ from .parallel import thread_map
 
 log = logging.getLogger(__name__)
 
+_EXPLAIN_CHUNK = 4096  # pairs whose explanations are made at once
 EDGE_FLOOR = 0.01  # pair probabilities below this are dropped (they barely move an average)
 
 
@@ -126,13 +127,13 @@ def _forced_groups(articles: Sequence[Article]) -> list[list[int]]:
 
 
 def _pair_scores(articles: Sequence[Article], sig: Signals, sp: ScoredPairs, threshold: float,
-                 joined: Sequence[bool], chunk: int = 4096) -> tuple[PairScore, ...]:
+                 joined: Sequence[bool]) -> tuple[PairScore, ...]:
     """A ``PairScore`` for each pair of ``sp``: its score, each signal that applies (4 decimals) and the
-    heaviest words the two share. ``chunk`` pairs at a time (200,000 pairs are shown at 100,000 articles:
-    their shared words at once took ~1 GB of index arrays)."""
+    heaviest words the two share. ``_EXPLAIN_CHUNK`` pairs at a time (200,000 pairs are shown at 100,000
+    articles: their shared words at once took ~1 GB of index arrays)."""
     out = []
-    for start in range(0, len(sp.i), chunk):
-        part = slice(start, start + chunk)
+    for start in range(0, len(sp.i), _EXPLAIN_CHUNK):
+        part = slice(start, start + _EXPLAIN_CHUNK)
         values = [[None if v != v else round(v, 4) for v in sp.features[name][part].astype(np.float64).tolist()]
                   for name in SIGNALS]  # as Python floats, rounded as Python rounds (NaN: does not apply)
         words = sig.words.shared(sp.i[part], sp.j[part])

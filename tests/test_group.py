@@ -83,6 +83,17 @@ def test_each_article_shows_its_strongest_pair_in_its_story(embedder):
         assert got.keys() == want.keys() and all(abs(got[k] - want[k]) <= 1e-4 for k in got)
 
 
+def test_pairs_shown_are_the_same_whatever_the_chunk_they_are_made_in(embedder, monkeypatch):
+    from digest import group
+
+    whole = group_articles(NEWS, GroupingConfig(), embedder)
+    assert {p.joined for p in whole.pairs} == {True, False}
+    assert any(name.startswith("shared: ") for p in whole.pairs for name, _ in p.signals)
+    for chunk in (1, 2, 3):
+        monkeypatch.setattr(group, "_EXPLAIN_CHUNK", chunk)
+        assert group_articles(NEWS, GroupingConfig(), embedder).pairs == whole.pairs
+
+
 def test_same_topic_different_events_stay_apart(embedder):
     g = group_articles(NEWS, GroupingConfig(), embedder)
     lab = labels(g.clusters, len(NEWS))
