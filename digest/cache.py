@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,27 @@ class Cache:
     def present(self, ns: str, keys: Iterable[str]) -> set[str]:
         """Which of ``keys`` are stored (without reading their values)."""
         return {k for (k,) in self._select(ns, keys, "key")}
+
+    def each(self, ns: str, keys: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """(key, value) of those ``keys`` that are present, one at a time, as the database gives them: for
+        many values that are each used once and let go (restoring 100,000 pages), holding a few hundred at a
+        time rather than thousands spares the C heap (measured: 38 of 47 MB of free heap left behind at
+        10,000 pages, ~400 MB at 100,000). If the cache fails midway, what was yielded stays good; the rest
+        is not yielded."""
+        keys = list(dict.fromkeys(keys))
+        conn = self._open()
+        if conn is None or not keys:
+            return
+        for i in range(0, len(keys), _CHUNK):
+            chunk = keys[i : i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            try:
+                rows = conn.execute(f"SELECT key, value FROM blobs WHERE ns = ? AND key IN ({marks})", (ns, *chunk))
+                for key, value in rows:
+                    yield key, value
+            except sqlite3.Error as exc:
+                self._failed(exc)
+                return
 
     def _select(self, ns: str, keys: Iterable[str], columns: str) -> list[tuple]:
         """``columns`` of the rows of ``keys`` that are present (none if the cache fails)."""

@@ -554,16 +554,17 @@ class Builder:
     def _restore(self, pages: PageCache, jobs: list, gone: list[int], old: dict[str, tuple[str, str]],
                  writer: OutputWriter, memo: dict[str, tuple[str, str]]) -> set[int]:
         """Write the pages ``gone`` from output/ whose key is unchanged from the cache (the bytes the last build
-        wrote for that key), a step at a time; returns those found (the others are rendered)."""
+        wrote for that key), each as it is read; returns those found (the others are rendered)."""
         restored: set[int] = set()
         self.progress.stage("copy", len(gone))
         for start in range(0, len(gone), STEP):
             step = gone[start : start + STEP]
-            found = pages.get_many(old[jobs[i].out][1] for i in step)
+            wanted: dict[str, list[int]] = {}  # sha -> the pages with those bytes (identical pages share one)
             for i in step:
-                sha = old[jobs[i].out][1]
-                if sha in found:
-                    writer.add(jobs[i].out, found[sha], sha)
+                wanted.setdefault(old[jobs[i].out][1], []).append(i)
+            for sha, body in pages.each(wanted):
+                for i in wanted[sha]:
+                    writer.add(jobs[i].out, body, sha)
                     memo[jobs[i].out] = old[jobs[i].out]
                     restored.add(i)
             self.progress.advance(len(step))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from .cache import Cache
 
@@ -33,14 +33,12 @@ class PageCache:
         """Store packed pages (SHA-256 of the page → :func:`pack` of it)."""
         self.cache.put_many(NAMESPACE, packed)
 
-    def get_many(self, shas: Iterable[str]) -> dict[str, bytes]:
-        """The pages of those ``shas`` that are stored intact."""
-        found: dict[str, bytes] = {}
-        for sha, blob in self.cache.get_many(NAMESPACE, shas).items():
+    def each(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """(sha, page) of those ``shas`` whose page is stored intact, one at a time (see ``Cache.each``)."""
+        for sha, blob in self.cache.each(NAMESPACE, shas):
             try:
                 body = zlib.decompress(blob)
             except zlib.error:
                 continue
             if hashlib.sha256(body).hexdigest() == sha:
-                found[sha] = body
-        return found
+                yield sha, body

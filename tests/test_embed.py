@@ -72,13 +72,17 @@ def test_cache_roundtrip_and_unusable_folder(tmp_path):
     c.put_many("ns", {"a": b"1", "b": b"2"})
     assert c.get_many("ns", ["a", "b", "z"]) == {"a": b"1", "b": b"2"}
     assert c.get_many("other", ["a"]) == {}
+    many = {f"k{i}": bytes([i % 256]) * (i % 7) for i in range(1200)}  # more keys than one SELECT takes
+    c.put_many("ns", many)
+    asked = [*many, "missing", "k3"]
+    assert dict(c.each("ns", asked)) == many and len(list(c.each("ns", asked))) == len(many)
     c.close()
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     bad = Cache(blocker / "sub")
     bad.put_many("ns", {"a": b"1"})  # warns, never raises
-    assert bad.get_many("ns", ["a"]) == {}
-    assert Cache(None).get_many("ns", ["a"]) == {}
+    assert bad.get_many("ns", ["a"]) == {} and list(bad.each("ns", ["a"])) == []
+    assert Cache(None).get_many("ns", ["a"]) == {} and list(Cache(None).each("ns", ["a"])) == []
 
 
 def test_the_model_runs_with_the_embedders_blas_threads_only(tmp_path):
