@@ -169,6 +169,18 @@ def templates_name(env: Environment, names: Iterable[str]) -> bool:
     return False
 
 
+_SHOWS_PAIRS: dict[str, bool] = {}  # theme files' fingerprint -> templates_name(..., pairs): one entry
+
+
+def _shows_pairs(env: Environment, theme_files: str) -> bool:
+    """Whether the theme's templates name a story's pairs; lexed once per state of the theme's files (~10 ms
+    a time, and the dev server builds on every save)."""
+    if theme_files not in _SHOWS_PAIRS:
+        _SHOWS_PAIRS.clear()
+        _SHOWS_PAIRS[theme_files] = templates_name(env, (STORY_PAIRS,))
+    return _SHOWS_PAIRS[theme_files]
+
+
 @dataclass(frozen=True)
 class Page:
     """One output file: ``make()`` renders its bytes; ``key`` fingerprints its inputs (None: always render)."""
@@ -258,10 +270,11 @@ class Renderer:
         # site-wide values, has the very same pages; listing them again is then a copy (see story_pages)
         self._known_story_pages = story_pages or {}
         self.story_page_lists: dict[str, StoryPages] = {}
-        self.story_pairs = templates_name(self.env, (STORY_PAIRS,))  # story keys cover pair scores only if shown
+        theme_files = files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg)])
+        self.story_pairs = _shows_pairs(self.env, theme_files)  # story keys cover pair scores only if shown
         self.site_key = digest_of(
             code_fingerprint(RENDER_MODULES, RENDER_PACKAGES), cfg.fingerprint(), sorted(self.assets),
-            files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg)]), site.languages, site.default_language,
+            theme_files, site.languages, site.default_language,
             self.default, site.days,
         )
         self._digest = digest_of
