@@ -343,3 +343,46 @@ def test_word_cosines_of_pairs_match_their_definition(monkeypatch: pytest.Monkey
             expected += wa.get(f, 0.0) * w
         assert got[k] == expected
     assert len(vec.cosines(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))) == 0
+
+
+@pytest.mark.parametrize("window", [48.0, 0.0])
+@pytest.mark.parametrize("group", [4, 1000])
+def test_embedding_neighbours_are_each_articles_nearest_by_definition(monkeypatch, window: float, group: int) -> None:
+    """Each active article's ``k`` most similar active articles in its own language and ``k`` in other
+    languages, inside the time window (undated articles: with everyone), reaching the floor; ties go to the
+    earlier article (undated ones last). Checked against that definition one article at a time, for small
+    blocks and groups (the bound on each row's k-th best) and without a bound (``group`` too big for the
+    row), with many exact ties (vectors whose products are exact in float32, so a tie is a tie)."""
+    import numpy as np
+
+    from digest import group_candidates
+
+    monkeypatch.setattr(group_candidates, "_BLOCK", 8)
+    monkeypatch.setattr(group_candidates, "_GROUP", group)
+    rng = np.random.default_rng(17)
+    n, k, floor = 300, 4, 0.15
+    base = rng.integers(-1, 2, (25, 512))
+    noise = rng.integers(-1, 2, (n, 512)) * (rng.random((n, 512)) < 0.2)
+    vecs = (np.clip(base[rng.integers(0, 25, n)] + noise, -1, 1) / 32).astype(np.float32)
+    vecs[::9] = vecs[4]  # exact duplicates
+    hours = np.round(rng.uniform(0, 24 * 8, n))  # equal times too
+    hours[::11] = np.nan
+    langs = rng.choice(["en", "fr", "de"], n)
+    active = rng.random(n) < 0.9
+    got = set(group_candidates.embedding_neighbours(vecs, hours, active, window, k, langs, floor=floor,
+                                                    threads=2).tolist())
+
+    sims = vecs.astype(np.float64) @ vecs.T.astype(np.float64)  # exact: multiples of 1/1024
+    dated = [a for a in range(n) if not np.isnan(hours[a])]
+    order = sorted(dated, key=lambda a: (hours[a], a)) + [a for a in range(n) if np.isnan(hours[a])]
+    position = {a: p for p, a in enumerate(order)}
+    expected = set()
+    for a in np.flatnonzero(active).tolist():
+        for own in (True, False):
+            near = [b for b in np.flatnonzero(active).tolist()
+                    if b != a and (langs[a] == langs[b]) == own and sims[a, b] >= np.float32(floor)
+                    and (window <= 0 or np.isnan(hours[a]) or np.isnan(hours[b]) or abs(hours[a] - hours[b]) <= window)]
+            near.sort(key=lambda b: (-sims[a, b], position[b]))
+            expected |= {min(a, b) * n + max(a, b) for b in near[:k]}
+    assert len(expected) > 300
+    assert got == expected
