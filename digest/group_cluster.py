@@ -9,7 +9,7 @@ result independent of dict and heap internals: same input, same clusters.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -88,13 +88,14 @@ def average_link(
     init_order = _float_order(init_avg)
     del init_avg
 
-    def entry(pos: int) -> int | None:  # the pos-th initial candidate
-        if pos == len(init_order):
-            return None
-        return init_order[pos].item() << 2 * bits | init_a[pos].item() << bits | init_b[pos].item()
+    def initial() -> Iterator[int]:  # the initial candidates' entries, in order, made a slice at a time
+        for s in range(0, len(init_order), 1 << 16):
+            part = slice(s, s + (1 << 16))
+            for o, x, y in zip(init_order[part].tolist(), init_a[part].tolist(), init_b[part].tolist()):
+                yield o << 2 * bits | x << bits | y
 
-    pos = 0
-    head = entry(0)
+    entries = initial()
+    head = next(entries, None)
     next_id = ids
     while head is not None or heap:
         if heap and (head is None or heap[0] < head):
@@ -102,8 +103,7 @@ def average_link(
         else:
             assert head is not None
             ab = head
-            pos += 1
-            head = entry(pos)
+            head = next(entries, None)
         a, b = ab >> bits & mask, ab & mask
         if not (alive[a] and alive[b]):
             continue
@@ -184,14 +184,14 @@ def _adjacency(lo: np.ndarray, hi: np.ndarray, total: np.ndarray, ids: int
 _SCREEN_SLACK = 1e-4  # float32 centroid cosines are this close to the exact float64 ones, and then some
 
 
-def _maybe_close(a: np.ndarray, b: np.ndarray, unit: dict[int, np.ndarray], threshold: float,
+def _maybe_close(a: np.ndarray, b: np.ndarray, units: np.ndarray, threshold: float,
                  chunk: int = 8192) -> np.ndarray:
-    """Which cluster pairs (a[k], b[k]) may have a centroid cosine reaching ``threshold``: a screen
-    in float32 with some slack (``link_centroids`` then decides each survivor exactly)."""
+    """Which cluster pairs (a[k], b[k]) may have a centroid cosine reaching ``threshold`` (``units``: each
+    cluster's float32 unit centroid, a row per cluster id): a screen in float32 with some slack
+    (``link_centroids`` then decides each survivor exactly)."""
     keep = np.zeros(len(a), dtype=bool)
     for s in range(0, len(a), chunk):
-        ua = np.stack([unit[x] for x in a[s : s + chunk].tolist()])
-        ub = np.stack([unit[x] for x in b[s : s + chunk].tolist()])
+        ua, ub = units[a[s : s + chunk]], units[b[s : s + chunk]]
         keep[s : s + chunk] = np.einsum("ij,ij->i", ua, ub) >= threshold - _SCREEN_SLACK
     return keep
 
@@ -234,18 +234,23 @@ def link_centroids(
         adj[b].add(a)
     total: dict[int, np.ndarray | None] = {}
     norm: dict[int, float] = {}
-    unit: dict[int, np.ndarray] = {}  # float32 unit centroid (zeros without usable vectors), for screening
+    dim = vecs.shape[1]
+    # float32 unit centroid of each cluster id (zeros without usable vectors), for screening: rows of one
+    # array, so a merge's neighbours are screened with one gather (every link makes a new id: it grows)
+    units = np.zeros((len(members) + 1024, dim), dtype=np.float32)
     lang_sets: dict[int, frozenset[str]] = {}
     time_sum: dict[int, tuple[float, int]] = {}
     span: dict[int, tuple[float, float]] = {}
-    dim = vecs.shape[1]
 
     def describe(c: int) -> None:
+        nonlocal units
+        if c >= len(units):
+            units = np.concatenate([units, np.zeros((len(units) // 2, dim), dtype=np.float32)])
         m = members[c]
         use = [x for x in m if usable[x]]
         t = total[c] = vecs[use].astype(np.float64).sum(axis=0) if use else None
         norm[c] = float(np.linalg.norm(t)) if t is not None else 0.0
-        unit[c] = (t / norm[c]).astype(np.float32) if t is not None and norm[c] > 0 else np.zeros(dim, np.float32)
+        units[c] = (t / norm[c]).astype(np.float32) if t is not None and norm[c] > 0 else 0.0
         lang_sets[c] = frozenset(langs[x] for x in m)
         h = hours[m]
         h = h[~np.isnan(h)]
@@ -271,7 +276,7 @@ def link_centroids(
     heap: list[tuple[float, int, int]] = []
     # pairs are screened in arrays (millions at 100,000 articles), ``margin`` decides the survivors
     la, lb = linked // len(members), linked % len(members)
-    close = _maybe_close(la, lb, unit, low)
+    close = _maybe_close(la, lb, units, low)
     for a, b in zip(la[close].tolist(), lb[close].tolist()):
         d = margin(a, b)
         if d is not None and d >= 0:
@@ -292,7 +297,7 @@ def link_centroids(
         members[c] = members.pop(a) + members.pop(b)
         adj[c] = (adj.pop(a) | adj.pop(b)) - {a, b}
         for x in (a, b):
-            for table in (total, norm, unit, lang_sets, time_sum, span):
+            for table in (total, norm, lang_sets, time_sum, span):
                 table.pop(x)
         describe(c)
         xs = sorted(adj[c])
@@ -302,8 +307,9 @@ def link_centroids(
             adj[x].add(c)
         if not xs:
             continue
-        near = np.stack([unit[x] for x in xs]) @ unit[c] >= low - _SCREEN_SLACK
-        for x in np.asarray(xs)[near].tolist():
+        candidates = np.asarray(xs)
+        near = units[candidates] @ units[c] >= low - _SCREEN_SLACK
+        for x in candidates[near].tolist():
             d = margin(x, c)
             if d is not None and d >= 0:
                 heapq.heappush(heap, (-d, x, c))
