@@ -47,7 +47,7 @@ def average_link(
         owner[g] = n + k
         size[g] = 0
         size[n + k] = len(g)
-    alive = size > 0
+    alive = bytearray((size > 0).tobytes())  # (a bytearray: the loop reads it millions of times)
     current = np.arange(cap, dtype=np.int32)  # what each id became (itself while alive)
     absorbed: dict[int, np.ndarray] = {}  # merged cluster → every id now mapped to it
 
@@ -109,8 +109,8 @@ def average_link(
             continue
         c = next_id
         next_id += 1
-        alive[a] = alive[b] = False
-        alive[c] = True
+        alive[a] = alive[b] = 0
+        alive[c] = 1
         size[c] = size[a] + size[b]
         merged = np.concatenate([absorbed.pop(a, np.array([a])), absorbed.pop(b, np.array([b])), [c]])
         current[merged] = c
@@ -285,6 +285,19 @@ def link_centroids(
     heapq.heapify(heap)
     links: list[tuple[int, int, float]] = []
     next_id = len(members)
+    # neighbour sets are not rewritten when a neighbour merges (a big cluster has hundreds): an id in them
+    # that has merged since is read as the cluster it became
+    became: dict[int, int] = {}
+
+    def live(x: int) -> int:
+        path = []
+        while x in became:
+            path.append(x)
+            x = became[x]
+        for y in path[:-1]:
+            became[y] = x
+        return x
+
     while heap:
         neg, a, b = heapq.heappop(heap)
         if a not in members or b not in members:
@@ -295,16 +308,13 @@ def link_centroids(
         c = next_id
         next_id += 1
         members[c] = members.pop(a) + members.pop(b)
-        adj[c] = (adj.pop(a) | adj.pop(b)) - {a, b}
+        became[a] = became[b] = c
+        adj[c] = {live(x) for x in adj.pop(a) | adj.pop(b)} - {c}
         for x in (a, b):
             for table in (total, norm, lang_sets, time_sum, span):
                 table.pop(x)
         describe(c)
         xs = sorted(adj[c])
-        for x in xs:
-            adj[x].discard(a)
-            adj[x].discard(b)
-            adj[x].add(c)
         if not xs:
             continue
         candidates = np.asarray(xs)
