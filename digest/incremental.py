@@ -67,6 +67,7 @@ class Builder:
         self._story_pages: dict[str, StoryPages] = {}  # the last render's listing of each story's pages
         self._renamed: dict[str, tuple[Article, Article, str]] = {}  # path → (article, copy renamed for a slug clash, key)
         self._last_was_quick = False  # the last build was quick: its stories are not the exact ones
+        self._fresh: int | None = None  # articles new or changed since the state's last build (this build's)
         self._on_disk: dict[str, tuple[int, int]] = {}  # output signatures taken before this build's write
 
     def _note(self, level: str, message: str) -> None:
@@ -366,6 +367,7 @@ class Builder:
             data.boilerplate_fp = digest_of(json.dumps(data.boilerplate.to_json(), sort_keys=True))
         bp_fp = data.boilerplate_fp
         stale = [(raw, e) for raw, e in usable if e.parsed is None or e.parsed.boilerplate not in (None, bp_fp)]
+        self._fresh = len(stale)
         if stale:
             cache = ArticleCache(Cache(cfg.root / ".digest-cache"), cfg)
             found = cache.get_many([e.source for _, e in stale], bp_fp)  # type: ignore[misc]
@@ -458,7 +460,8 @@ class Builder:
             # the texts to embed, computed once for both; handed over, not kept here (grouping lets the
             # leads go once they are embedded: 30 MB at 100,000 articles)
             texts = [embedding_texts(articles)]
-            prewarm_embeddings(articles, self.embedder, self.workers, self.progress, texts[0])
+            prewarm_embeddings(articles, self.embedder, self.workers, self.progress, texts[0],
+                               fresh=self._fresh if data.group_key is not None else None)
             self.progress.stage("group", len(articles))
             grouping = group_articles(articles, cfg.grouping, self.embedder, threads=self.workers,
                                       unload_encoder=not self.keep_encoder, texts=texts.pop())

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .embed import Embedder
     from .group_model import Texts
 
+SAMPLE = 64  # texts looked up to tell whether the cache still holds the last build's vectors
 _WORKER_EMBEDDERS: dict[str, Embedder] = {}  # one model per worker process, kept across its tasks
 
 
@@ -33,11 +34,14 @@ def _encode_chunk(texts: list[str], cache_dir: str, threads: int) -> int:
 
 
 def prewarm_embeddings(articles: Sequence[Article], embedder: Embedder, workers: int | None,
-                        progress: Progress, texts: Texts | None = None) -> None:
+                        progress: Progress, texts: Texts | None = None, fresh: int | None = None) -> None:
     """Encode the texts grouping will ask for on every core, into the embedding cache, before grouping runs.
 
     Which texts: :func:`digest.group_model.embedded_texts` (cleaned headlines, leads); ``texts``: the
-    articles' ``embedding_texts`` when the caller has them.
+    articles' ``embedding_texts`` when the caller has them. ``fresh``: how many of the articles are new or
+    changed since the last build, when the caller knows. Fewer than a worker is worth, with a sample of the
+    texts all cached (not a new encoder, not a lost cache): the whole cache is not looked through (at
+    100,000 articles that took 13 s of a one-edit rebuild), and grouping encodes the few new texts itself.
     """
     from .group_model import embedded_texts
     from .parallel import MIN_ITEMS, worker_count
@@ -46,6 +50,10 @@ def prewarm_embeddings(articles: Sequence[Article], embedder: Embedder, workers:
     if folder is None or worker_count(len(articles), workers) <= 1:
         return
     wanted = embedded_texts(articles, texts)
+    if fresh is not None and fresh < MIN_ITEMS and wanted:
+        sample = [embedder.key(t) for t in wanted[:: max(1, len(wanted) // SAMPLE)]]
+        if len(embedder.cache.present("embedding", sample)) == len(set(sample)):
+            return
     keys = [embedder.key(t) for t in wanted]
     stored = embedder.cache.present("embedding", keys)  # not the vectors: 200 MB at 100,000 articles
     missing = [t for t, k in zip(wanted, keys) if k not in stored]

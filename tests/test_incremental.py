@@ -225,6 +225,41 @@ def test_work_spread_over_processes_gives_the_same_bytes(site: Path, tmp_path: P
     assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean2")
 
 
+@pytest.mark.parametrize("cache", ["kept", "lost"])
+def test_after_one_edit_the_embedding_cache_is_not_looked_through_unless_it_lost_vectors(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: str) -> None:
+    """Texts are encoded ahead on every core when many are new. After one edit, finding which are new took a
+    lookup of every text (13 s of a rebuild at 100,000 articles): a sample is looked up instead. When the
+    cache lost its vectors (deleted, or a new encoder), the sample misses them and all are encoded ahead
+    again, on the workers, not one by one while grouping."""
+    from digest import parallel, prewarm
+    from digest.cache import Cache
+    from digest.embed import Embedder
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 3)
+    monkeypatch.setattr(prewarm, "SAMPLE", 2)
+    embedder = Embedder(tmp_path / "vectors")
+    Builder(embedder=embedder, workers=2).build(load_config(site))
+    assert embedder.encoded == 0 and embedder.cached > 0  # the first build encoded ahead, on the workers
+    if cache == "lost":
+        with sqlite3.connect(tmp_path / "vectors" / "cache.sqlite3") as db:
+            db.execute("DELETE FROM blobs WHERE ns = 'embedding'")
+    asked: list[int] = []
+    present = Cache.present
+    monkeypatch.setattr(Cache, "present", lambda self, ns, keys: asked.append(len(list(keys))) or present(self, ns, keys)
+                        if ns == "embedding" else present(self, ns, keys))
+    CHANGES["edit-md"](site / "content")
+    again = Embedder(tmp_path / "vectors")
+    Builder(embedder=again, workers=2).build(load_config(site))
+    if cache == "kept":
+        assert asked and max(asked) <= 3  # the sample only
+        assert again.encoded == 1  # the edited headline, here
+    else:
+        assert max(asked) > 3  # every text looked up (not just the sample), then encoded ahead
+        assert again.encoded == 0
+    assert output_bytes(site) == clean_build(tmp_path, site, again, "clean")
+
+
 @pytest.mark.parametrize("change", ["edit-md", "edit-txt", "add", "remove"])
 def test_quick_build_shows_the_change_then_the_next_build_is_exact(site: Path, tmp_path: Path, embedder,
                                                                    change: str) -> None:
