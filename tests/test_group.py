@@ -386,3 +386,29 @@ def test_embedding_neighbours_are_each_articles_nearest_by_definition(monkeypatc
             expected |= {min(a, b) * n + max(a, b) for b in near[:k]}
     assert len(expected) > 300
     assert got == expected
+
+
+def test_lead_is_the_start_of_the_whole_body_cut_at_a_sentence_or_word() -> None:
+    """The lead embedded for each article is read from the first paragraphs only: the same text as cutting the
+    whole body (whitespace collapsed) at ``limit``, for bodies shorter, just as long, and longer than it."""
+    import random
+
+    from digest.group_model import lead_text
+
+    def whole_body(paragraphs: tuple[str, ...], limit: int) -> str:  # the definition
+        text = " ".join("\n\n".join(paragraphs).split())
+        if len(text) <= limit:
+            return text
+        cut = text[:limit]
+        end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+        return cut[: end + 1] if end > limit // 2 else cut.rsplit(" ", 1)[0]
+
+    rng = random.Random(3)
+    words = ["a", "bb", "ccc", "Alden.", "tram?", "opens!", "x" * 30, "  ", "\n", "\t"]
+    for _ in range(3000):
+        paragraphs = tuple("".join(rng.choice(words) + rng.choice([" ", "", "  "]) for _ in range(rng.randint(0, 12)))
+                           for _ in range(rng.randint(1, 5)))
+        limit = rng.randint(1, 60)
+        article = art(0, "Headline", body="\n\n".join(paragraphs))
+        article = replace(article, paragraphs=paragraphs)
+        assert lead_text(article, limit) == whole_body(paragraphs, limit), (paragraphs, limit)
