@@ -57,9 +57,8 @@ def lead_text(article: Article, limit: int = LEAD_CHARS) -> str:
     return cut.rsplit(" ", 1)[0]
 
 
-
 def _words_beyond(paragraphs: Sequence[str], limit: int) -> str:
-    """The words of ``paragraphs`` joined by single spaces, as far as the first word that takes the text past
+    r"""The words of ``paragraphs`` joined by single spaces, as far as the first word that takes the text past
     ``limit`` characters: the start of ``" ".join("\n\n".join(paragraphs).split())``, all of it if no longer
     than ``limit``. (A body is a few thousand characters, a lead 240: 10,000 leads 0.43 -> 0.2 s.)"""
     words: list[str] = []
@@ -71,6 +70,7 @@ def _words_beyond(paragraphs: Sequence[str], limit: int) -> str:
             if length > limit:
                 return " ".join(words)
     return " ".join(words)
+
 
 @dataclass(frozen=True)
 class Signals:
