@@ -67,7 +67,6 @@ class Builder:
         self._story_pages: dict[str, StoryPages] = {}  # the last render's listing of each story's pages
         self._renamed: dict[str, tuple[Article, Article, str]] = {}  # path → (article, copy renamed for a slug clash, key)
         self._last_was_quick = False  # the last build was quick: its stories are not the exact ones
-        self._fresh: int | None = None  # articles new or changed since the state's last build (this build's)
         self._on_disk: dict[str, tuple[int, int]] = {}  # output signatures taken before this build's write
 
     def _note(self, level: str, message: str) -> None:
@@ -179,12 +178,12 @@ class Builder:
             timings.append(("read", time.perf_counter() - clock))
 
             clock = time.perf_counter()
-            articles, problems, keys = self._articles(cfg, sources, data, walk_problems, quick)
+            articles, problems, keys, changed_articles = self._articles(cfg, sources, data, walk_problems, quick)
             timings.append(("articles", time.perf_counter() - clock))
 
             clock = time.perf_counter()
             site = self._provisional(cfg, articles, problems, data) if quick else \
-                self._group(cfg, articles, problems, keys, data)
+                self._group(cfg, articles, problems, keys, data, changed_articles)
             timings.append(("group", time.perf_counter() - clock))
             for problem in site.problems:
                 (log.error if problem.level == "error" else log.warning)("%s", problem)
@@ -350,7 +349,7 @@ class Builder:
     # -- articles -------------------------------------------------------------------------------
     def _articles(self, cfg: SiteConfig, entries: list[tuple[str, bs.FileEntry]], data: bs.Data,
                   walk_problems: list[Problem], quick: bool = False
-                  ) -> tuple[list[Article], list[Problem], dict[str, str]]:
+                  ) -> tuple[list[Article], list[Problem], dict[str, str], int]:
         from .extract import learn_boilerplate
 
         usable = [(raw, e) for raw, e in entries if e.error is None and e.source is not None]
@@ -367,7 +366,6 @@ class Builder:
             data.boilerplate_fp = digest_of(json.dumps(data.boilerplate.to_json(), sort_keys=True))
         bp_fp = data.boilerplate_fp
         stale = [(raw, e) for raw, e in usable if e.parsed is None or e.parsed.boilerplate not in (None, bp_fp)]
-        self._fresh = len(stale)
         if stale:
             cache = ArticleCache(Cache(cfg.root / ".digest-cache"), cfg)
             found = cache.get_many([e.source for _, e in stale], bp_fp)  # type: ignore[misc]
@@ -425,7 +423,7 @@ class Builder:
             keys[a.id] = known[2] if known is not None and known[1] is a else digest_of(fps[a.path], a.slug)
         self._renamed = {articles[k].path: (originals[articles[k].path], articles[k], keys[articles[k].id])
                          for k in renamed}
-        return articles, problems, keys
+        return articles, problems, keys, len(stale)  # (and how many are new or changed since the state's last build)
 
     def _with_bodies(self, cfg: SiteConfig, entries: list[tuple[str, bs.FileEntry]]) -> None:
         """Make sure each entry's source has its body (re-read the files whose body was dropped)."""
@@ -441,7 +439,7 @@ class Builder:
 
     # -- group ----------------------------------------------------------------------------------
     def _group(self, cfg: SiteConfig, articles: list[Article], problems: list[Problem], keys: dict[str, str],
-               data: bs.Data) -> Site:
+               data: bs.Data, changed_articles: int) -> Site:
         from .group import group_articles
         from .group_model import embedding_texts
         from .rank import assemble_stories
@@ -461,7 +459,7 @@ class Builder:
             # leads go once they are embedded: 30 MB at 100,000 articles)
             texts = [embedding_texts(articles)]
             prewarm_embeddings(articles, self.embedder, self.workers, self.progress, texts[0],
-                               fresh=self._fresh if data.group_key is not None else None)
+                               fresh=changed_articles if data.group_key is not None else None)
             self.progress.stage("group", len(articles))
             grouping = group_articles(articles, cfg.grouping, self.embedder, threads=self.workers,
                                       unload_encoder=not self.keep_encoder, texts=texts.pop())

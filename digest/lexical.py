@@ -29,7 +29,6 @@ _SEP = re.compile(r"\s+(?:[|\-–—:]{1,2}|::)\s+|\s*\|\s*")
 _fold_cache: dict[str, str] = {}
 
 
-
 def _fold(word: str) -> str:
     folded = _fold_cache.get(word)
     if folded is None:
