@@ -125,7 +125,7 @@ class ArticleCache:
     def get_many(self, sources: Iterable[SourceFile], boilerplate_key: str) -> dict[str, Parsed]:
         """Cached records for those sources that have one (keyed by source path)."""
         wanted = {self.key(s): s.path for s in sources}
-        keys = list(wanted)
+        keys = sorted(wanted)  # each step then reads one stretch of the cache (see ``Cache._rows``)
         found: dict[str, Parsed] = {}
         for start in range(0, len(keys), _STEP):  # in steps: never every pickled record at once
             for key, blob in self.cache.get_many(NAMESPACE, keys[start : start + _STEP]).items():

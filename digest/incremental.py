@@ -558,6 +558,7 @@ class Builder:
         wrote for that key), each as it is read; returns those found (the others are rendered)."""
         restored: set[int] = set()
         self.progress.stage("copy", len(gone))
+        gone = sorted(gone, key=lambda i: old[jobs[i].out][1])  # by sha: each step reads one stretch of the cache
         for start in range(0, len(gone), STEP):
             step = gone[start : start + STEP]
             wanted: dict[str, list[int]] = {}  # sha -> the pages with those bytes (identical pages share one)
