@@ -132,6 +132,7 @@ class Embedder:
         self.threads = threads or min(4, available_cores())
         self.tag = _model_tag()
         self._model: Any = None
+        self._loading = threading.Lock()  # held while the model loads (see ``load_soon``)
         self.encoded = 0  # texts actually run through the model (cache misses), for reports and tests
         self.cached = 0  # texts answered from the on-disk cache
 
@@ -145,8 +146,32 @@ class Embedder:
     @property
     def model(self) -> Any:
         if self._model is None:
-            self._model = load_model(self.threads)
+            with self._loading:  # loaded by ``load_soon``'s thread meanwhile, or by us now
+                if self._model is None:
+                    self._model = load_model(self.threads)
         return self._model
+
+    def load_soon(self) -> None:
+        """Start loading the model on a thread, for a build that will encode a few texts after other work.
+
+        Loading is mostly inflating and copying the weights (0.6 s), which release the GIL: done while
+        the build reads its state and articles, it is not waited for when the first text is encoded. Work
+        that forks worker processes waits for the thread first. A failure here is left for the first use
+        to raise."""
+        if self._model is not None:
+            return
+
+        def load() -> None:
+            try:
+                _ = self.model
+            except Exception as exc:  # pragma: no cover - the model's files are missing or damaged
+                log.debug("loading the encoder ahead failed (%s)", exc)
+
+        from .parallel import finish_before_forking
+
+        thread = threading.Thread(target=load, name="load encoder", daemon=True)
+        thread.start()
+        finish_before_forking(thread)
 
     def key(self, text: str) -> str:
         return hashlib.sha256(f"{self.tag}\x00{text}".encode("utf-8")).hexdigest()
@@ -197,7 +222,8 @@ class Embedder:
 
     def unload(self) -> None:
         """Let the model go (~100 MB); the next text to encode loads it again (~0.6 s)."""
-        self._model = None
+        with self._loading:
+            self._model = None
 
     def close(self) -> None:
         self.cache.close()

@@ -28,7 +28,7 @@ from .fingerprint import code_fingerprint, digest_of, files_fingerprint, install
 from .gc_tuning import fewer_full_collections
 from .models import Article, PairScore, Problem, Site, Story
 from .page_cache import STEP, PageCache, pack
-from .parallel import ordered_imap, ordered_map
+from .parallel import MIN_ITEMS, ordered_imap, ordered_map
 from .prewarm import prewarm_embeddings
 from .progress import Progress
 
@@ -173,6 +173,10 @@ class Builder:
                     and None not in sigs.values() and inputs_key == index.inputs_key
                     and bs.output_signatures(cfg.output_path, list(index.output)) == index.output):
                 return self._unchanged(index, timings, clock)
+            if not quick and _few_edits(index.sigs, sigs):
+                if self.embedder is None:
+                    self.embedder = default_embedder(cfg)
+                self.embedder.load_soon()  # their new headlines will be encoded here, after the state is loaded
             data = self._load_data()
             sources = self._read(cfg, raws, sigs, data)
             timings.append(("read", time.perf_counter() - clock))
@@ -579,6 +583,14 @@ class Builder:
 
 
 DEFERRED = ("api/stories.json", "sitemap.xml", "robots.txt")  # and every edition's atom.xml
+
+
+def _few_edits(before: dict[str, bs.Signature | None], now: dict[str, bs.Signature | None]) -> bool:
+    """Whether a few content files (fewer than a worker is worth) are new or changed since the last build."""
+    if not before:
+        return False
+    edited = sum(1 for raw, sig in now.items() if before.get(raw) != sig)
+    return 0 < edited < MIN_ITEMS
 
 
 def _deferred(out: str) -> bool:

@@ -24,6 +24,14 @@ R = TypeVar("R")
 
 MIN_ITEMS = 200  # below this, starting workers costs more than it saves
 CHUNK = 64  # items per task: amortises pickling, keeps the progress display moving
+_BEFORE_FORK: list[threading.Thread] = []  # short-lived threads that work waits for before it forks
+
+
+def finish_before_forking(thread: threading.Thread) -> None:
+    """Have work that would fork worker processes wait for ``thread`` (short-lived: the encoder loading
+    ahead) rather than run in one process: forking beside a running thread is unsafe, so
+    :func:`worker_count` gives 1 while another thread lives."""
+    _BEFORE_FORK.append(thread)
 
 
 def available_cores() -> int:
@@ -41,6 +49,8 @@ def worker_count(n_items: int, workers: int | None = None, min_items: int | None
         workers = int(env) if env.isdigit() else available_cores()
     if workers <= 1 or n_items < min_items:
         return 1
+    while _BEFORE_FORK:
+        _BEFORE_FORK.pop().join()
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return 1
     return min(workers, n_items)

@@ -148,3 +148,34 @@ def test_the_model_reads_usem3s_weights_with_the_reference_sentencepiece_tokeniz
     assert ids.count(model.sp.unk_id()) == 1  # 鞠躬: two characters the vocabulary lacks, one piece
     port = USE(threads=1)._tokenizer.encode("日本打算靠啥？鞠躬吗？", out_type=int, **plain)
     assert port.count(model.sp.unk_id()) == 2 and len(port) == len(ids) + 1  # what the model never saw
+
+
+def test_a_model_loading_ahead_is_waited_for_and_loaded_once(tmp_path, monkeypatch):
+    """``load_soon`` loads the model on a thread (a rebuild after an edit: while its state is read); the
+    first text to encode waits for that load rather than starting another."""
+    import threading
+    import time
+
+    from digest import embed
+
+    started, loads = threading.Event(), []
+
+    class Model:
+        def encode(self, texts):
+            return np.ones((len(texts), 512), dtype=np.float32)
+
+    def slow_load(threads):
+        started.set()
+        time.sleep(0.3)
+        loads.append(threads)
+        return Model()
+
+    monkeypatch.setattr(embed, "load_model", slow_load)
+    emb = Embedder(tmp_path, threads=1)
+    emb.load_soon()
+    assert started.wait(5)
+    assert emb.encode(["a headline"]).shape == (1, 512)  # waited for the load on the thread
+    assert loads == [1] and emb.loaded
+    emb.load_soon()  # already loaded: nothing happens
+    emb.unload()
+    assert not emb.loaded and loads == [1]

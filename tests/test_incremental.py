@@ -475,6 +475,26 @@ def test_deleted_output_is_copied_back_from_the_page_cache_not_rendered(site: Pa
     assert output_bytes(site) == expected and set(articles) <= set(made)  # damaged: rendered again
 
 
+def test_after_a_few_edits_the_encoder_loads_while_the_state_is_read(site: Path, tmp_path: Path, embedder,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild after an edit will encode the new headline itself: the model starts loading on a thread
+    before the saved state is read, so the build does not wait for it later. Not for a first build (its
+    texts are encoded ahead on the workers) or a rebuild where nothing changed (nothing to encode)."""
+    from digest.embed import Embedder
+
+    asked: list[str] = []
+    monkeypatch.setattr(Embedder, "load_soon", lambda self: asked.append("load"))
+    builder = Builder(embedder=embedder)
+    builder.build(load_config(site))
+    assert asked == []
+    builder.build(load_config(site))
+    assert asked == []
+    CHANGES["edit-md"](site / "content")
+    Builder(embedder=embedder).build(load_config(site))
+    assert asked == ["load"]
+    assert output_bytes(site) == clean_build(tmp_path, site, embedder, "clean")
+
+
 def test_a_one_shot_build_lets_the_encoder_go_and_writes_the_same_bytes(site: Path, tmp_path: Path) -> None:
     """`digest build` lets the sentence encoder go once every text is embedded (its memory is not held through
     grouping); a long-lived builder (`digest serve`) keeps it for the next build. Same site either way."""
