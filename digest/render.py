@@ -126,13 +126,29 @@ def external_url(value: str | None) -> str | None:
     return value if value.lower().startswith(("http://", "https://")) and " " not in value else None
 
 
-def versions_of(story: Story, shown: Article) -> tuple[Version, ...]:
+def versions_of(story: Story, shown: Article, limit: int | None = None) -> tuple[Version, ...]:
     """Every other version: other languages first (labelled in their own language, grouped by language
-    in story order), then other outlets of the shown version's language."""
+    in story order), then other outlets of the shown version's language.
+
+    With ``limit``, at most that many, in the same order: one version of each other language first, then
+    other outlets of the shown version's language, then more versions of the other languages. Each page
+    of a story listing all the others grows with the square of the story's size (a story of 829 versions
+    at 100,000 articles: 686,000 links on its article pages) and reads as a wall of links; the story page
+    lists them all."""
     others = [a for a in story.articles if a is not shown]
     order = {lang: i for i, lang in enumerate(dict.fromkeys(a.lang for a in others))}
     other_langs = sorted((a for a in others if a.lang != shown.lang), key=lambda a: order[a.lang])
     same_lang = [a for a in others if a.lang == shown.lang]
+    if limit is not None and len(others) > limit:
+        seen: set[str] = set()
+        firsts = [a for a in other_langs if not (a.lang in seen or seen.add(a.lang))]  # each language's first
+        kept: set[int] = set()
+        for a in (*firsts, *same_lang, *other_langs):
+            if len(kept) == limit:
+                break
+            kept.add(id(a))
+        other_langs = [a for a in other_langs if id(a) in kept]
+        same_lang = [a for a in same_lang if id(a) in kept]
     per_lang: dict[str, int] = {}
     for a in other_langs:
         per_lang[a.lang] = per_lang.get(a.lang, 0) + 1

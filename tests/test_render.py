@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from digest.i18n import Strings, format_day, language_name, text_direction
+from digest.models import Site, Story
 from digest.render import Renderer, external_url, render_body, render_site, versions_of
 from digest.urls import Urls
 from sitekit import article, config, parse_html, sample_site
@@ -240,3 +241,49 @@ def test_stories_json_values_round_trip_with_markup_escaped(tmp_path: Path) -> N
     raw = render_site(site, config(tmp_path))["api/stories.json"]
     assert b"<script>" not in raw and b"\\u003cscript\\u003e" in raw
     assert json.loads(raw)["stories"][0]["title"] == "<script>alert(1)</script> & more"
+
+
+def big_story_site(per_lang: dict[str, int]) -> Site:
+    """One story with ``per_lang[lang]`` versions in each language, each from its own outlet."""
+    arts = [article(f"big/{lang}{k}.md", lang, f"Big story {lang} {k}", f"Outlet {lang.upper()}{k}", 30, k % 20)
+            for lang, count in per_lang.items() for k in range(count)]
+    story = Story("bigstory", arts[0], tuple(arts), date(2024, 5, 30), 9.0)
+    return Site(articles=tuple(arts), stories=(story,), languages=("en", "fr", "de"), default_language="en",
+                generated=datetime(2024, 6, 1, tzinfo=timezone.utc))
+
+
+@pytest.mark.parametrize("limit", [3, 5, 12])
+def test_a_big_story_lists_a_few_versions_every_language_first_in_the_same_order(limit: int) -> None:
+    """A story of hundreds of versions would list all the others on each of its pages (the square of its
+    size in links): with a limit, each other language once, then outlets of the shown language, then more
+    of the other languages, in the order of the full list."""
+    story = big_story_site({"en": 10, "fr": 6, "de": 4, "ar": 1}).stories[0]
+    shown = story.articles[0]
+    full = versions_of(story, shown)
+    some = versions_of(story, shown, limit)
+    assert len(full) == 20 and len(some) == limit
+    where = [[v.article for v in full].index(v.article) for v in some]
+    assert where == sorted(where)  # in the order of the full list
+    langs = [v.article.lang for v in some if v.other_language]
+    assert set(langs) == ({"fr", "de", "ar"} if limit >= 3 else set(langs))
+    same = [v.article for v in some if not v.other_language]
+    assert same == [a for a in story.articles[1:10]][: len(same)]
+    assert len(same) == min(9, limit - 3)
+    assert versions_of(story, shown, 20) == full and versions_of(story, shown, 25) == full
+
+
+def test_article_page_of_a_big_story_links_a_dozen_versions_and_the_story_page_all(tmp_path: Path) -> None:
+    site = big_story_site({"en": 20, "fr": 10, "de": 5})
+    files = render_site(site, config(tmp_path))
+    art = page(files, "articles/en/en3/index.html")
+    box = art.split('<aside class="versions-box"', 1)[1].split("</aside>", 1)[0]
+    assert box.count("<li>") == 12
+    assert 'hreflang="fr"' in box and 'hreflang="de"' in box
+    assert "and 22 more versions" in box and 'href="/stories/bigstory/"' in box
+    fr = page(files, "articles/fr/fr0/index.html")
+    assert "et 22 autres versions" in fr  # in the page's language
+    story_page = page(files, "stories/bigstory/index.html")
+    versions = story_page.split('<ul class="version-list">', 1)[1].split("</ul>", 1)[0]
+    assert versions.count("<li") == 35  # the shown version and all 34 others
+    digest = page(files, "en/2024/05/30/index.html")
+    assert "and 26 more versions" in digest  # 8 named on the front page
