@@ -18,6 +18,7 @@ from .config import SiteConfig
 from .errors import ContentError
 from .extract import Boilerplate, extract_text
 from .language import detect_language
+from .lexical import body_features
 from .models import Article, Extracted, Problem, SourceFile
 
 log = logging.getLogger(__name__)
@@ -286,4 +287,5 @@ def make_article(
         date_origin=date_origin,
         content_hash=src.content_hash,
         evidence=tuple(evidence),
+        body_features=body_features(body_text),
     )

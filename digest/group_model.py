@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embed import DIM, Embedder, HalfVectors
-from .lexical import BODY_CHARS, MAX_FEATURES, SparseVectors, Vocabulary, clean_title, features, idf_vectors, outlet_segments
+from .lexical import (MAX_FEATURES, SparseVectors, Vocabulary, body_features, clean_title, features, idf_vectors,
+                      outlet_segments)
 from .models import Article
 
 # Languages of USE multilingual v3 (the encoder is trained on these; others embed poorly).
@@ -125,7 +126,11 @@ def article_signals(articles: Sequence[Article], embedder: Embedder, texts: Text
     for a, title, body in zip(articles, titles, has_body.tolist()):
         tf = features(title)
         title_ids.append(vocab.ids(tf))
-        all_ids.append(vocab.ids(tf | features(a.text[:BODY_CHARS])) if body else title_ids[-1])
+        if body:
+            found = a.body_features or body_features(a.text)  # found when parsed, or (a hand-made article) now
+            all_ids.append(vocab.ids(tf.union(found)))
+        else:
+            all_ids.append(title_ids[-1])
     names, docs = vocab.sorted(title_ids + all_ids)
     del title_ids, all_ids
     hours = np.array([a.date.timestamp() / 3600.0 if a.date_origin in TRUSTED_DATES else math.nan

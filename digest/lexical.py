@@ -53,6 +53,12 @@ def features(text: str) -> set[str]:
     return out
 
 
+def body_features(text: str) -> tuple[str, ...]:
+    """The features of a body's first ``BODY_CHARS`` characters (what grouping weighs beside the headline's),
+    sorted."""
+    return tuple(sorted(features(text[:BODY_CHARS])))
+
+
 class Vocabulary:
     """Feature strings → ids, as documents are read (so no document keeps its set of strings)."""
 

@@ -98,6 +98,9 @@ class Article:
     date_origin: str = "front matter"
     content_hash: str = ""
     evidence: tuple[str, ...] = ()
+    # grouping's lexical features of the body's start (``lexical.body_features``), found when the file is parsed
+    # (on every core, and cached with the article) rather than at each grouping; () when not known
+    body_features: tuple[str, ...] = _Packed(())  # type: ignore[assignment]
 
     @property
     def text(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 
 from digest.config import GroupingConfig
@@ -149,6 +150,38 @@ def test_language_the_encoder_lacks_groups_through_names_and_numbers(embedder):
             art(2, "Olympics to be held without fans", "en", body=other)]
     lab = labels(group_articles(arts, GroupingConfig(), embedder).clusters, 3)
     assert lab[0] == lab[1] != lab[2]
+
+
+def test_body_features_found_when_a_file_is_parsed_are_those_grouping_would_find(embedder):
+    """A body's lexical features are found when its file is parsed (on every core, cached with the article),
+    not again at each grouping: the same features, the same signals and stories as finding them there."""
+    from digest.articles import make_article
+    from digest.config import SiteConfig
+    from digest.group_model import article_signals
+    from digest.lexical import BODY_CHARS
+    from digest.models import SourceFile
+
+    body = ("Eurozone inflation jumped to 3.1 percent in November, Eurostat said in Luxembourg. " * 40) + "Zanzibar."
+    parsed = make_article(SourceFile("x.md", "md", body + "\n", {"title": "Inflation jumps", "lang": "en"}),
+                          SiteConfig(), None, [])
+    assert parsed.body_features == tuple(sorted(features(parsed.text[:BODY_CHARS])))
+    assert {"euros", "luxem", "#31"} <= set(parsed.body_features)
+    assert "zanzi" not in parsed.body_features  # past the start grouping weighs
+    arts = [art(0, "Inflation in Europe jumps because of food prices", "en",
+                body="Eurozone inflation jumped to 3.1 percent in November. Food prices rose by 12 percent."),
+            art(1, "Inflace v Evropě poskočila kvůli potravinám", "cs",
+                body="Inflace v eurozóně vyskočila v listopadu na 3,1 procenta. Ceny potravin vzrostly o 12 procent."),
+            art(2, "Olympics to be held without fans", "en", body="The Tokyo Olympics will go ahead without fans.")]
+    known = [replace(a, body_features=tuple(sorted(features(a.text[:BODY_CHARS])))) for a in arts]
+    assert all(a.body_features for a in known) and not any(a.body_features for a in arts)
+    computed, given = article_signals(arts, embedder), article_signals(known, embedder)
+    for name in ("words", "title_words"):
+        x, y = getattr(computed, name), getattr(given, name)
+        assert x.vocab == y.vocab and all(np.array_equal(getattr(x, f), getattr(y, f)) for f in ("indptr", "ids", "weights"))
+    assert group_articles(arts, GroupingConfig(), embedder) == group_articles(known, GroupingConfig(), embedder)
+    odd = article_signals([replace(a, body_features=("zzzzz",)) for a in arts], embedder)
+    assert "zzzzz" in odd.words.vocab and "vzros" in computed.words.vocab  # what the article holds is used,
+    assert "vzros" not in odd.words.vocab  # not its body again
 
 
 def test_empty_and_single(embedder):
