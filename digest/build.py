@@ -52,7 +52,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -172,7 +172,7 @@ def _unique_slugs(articles: Sequence[Article], reuse: Mapping[str, tuple[Article
         used.add((a.lang, slug))
         before = reuse.get(a.path) if reuse else None
         out.append(before[1] if before is not None and before[0] is a and before[1].slug == slug
-                   else replace(a, slug=slug))
+                   else a.with_slug(slug))
     return out
 
 

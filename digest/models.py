@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -106,6 +107,14 @@ class Article:
     def text(self) -> str:
         """The clean body as plain text (paragraphs joined), for language detection and leads."""
         return "\n\n".join(self.paragraphs)
+
+    def with_slug(self, slug: str) -> Article:
+        """This article under another slug: ``replace(self, slug=slug)``, without unpacking and packing its
+        body again (a site whose headlines repeat renames thousands of articles on every build: 10,000
+        articles, 0.39 s of a rebuild)."""
+        new = copy.copy(self)  # the same packed values (``__setstate__`` takes the instance's fields as they are)
+        object.__setattr__(new, "slug", slug)
+        return new
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickling (saved build state, article cache): the evidence lines are a few thousand distinct

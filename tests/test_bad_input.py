@@ -277,3 +277,16 @@ def test_cli_strict_is_quiet_on_a_clean_site(tmp_path: Path) -> None:
 def test_cli_strict_counts_read_warnings(tmp_path: Path) -> None:
     root = make_site(tmp_path, [CASES[0], next(c for c in CASES if c.name == "invalid utf-8 line")])
     assert _cli(root, "--strict").returncode == 1
+
+
+def test_an_article_renamed_for_a_clash_is_the_article_with_that_slug() -> None:
+    """Renaming keeps every other field and shares the packed body rather than packing it again."""
+    from dataclasses import replace
+
+    from sitekit import article
+
+    a = article("x/a.md", "en", "Same headline", "Post", 30, paragraphs=("Body text. " * 40, "Second."),
+                evidence=("date from path",))
+    renamed = a.with_slug("same-headline-2")
+    assert renamed == replace(a, slug="same-headline-2") and renamed.slug == "same-headline-2" and a.slug == "a"
+    assert renamed.paragraphs == a.paragraphs and renamed.__dict__["_paragraphs_z"] is a.__dict__["_paragraphs_z"]
