@@ -26,7 +26,11 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 UNDETERMINED = "und"
-MAX_CHARS = 20_000  # more text does not change the answer, only the time
+# Text read (the start): more does not change the answer, only the time. Reading 1,000 characters instead of
+# 20,000, the answers were the same for all 4,078 articles whose language the 10,000-article benchmark site
+# detects, all 2,447 WMT full texts and the 48 pages of the extraction benchmark, in 0.57x the time (raw text
+# files read the language twice: their page, then their headline and clean body).
+MAX_CHARS = 1_000
 MIN_LETTERS = 150  # below this, a headline and a line or two: a page's other text is better evidence
 
 #: Model labels folded into the ISO 639-1 code of their macro language.
