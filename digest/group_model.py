@@ -65,7 +65,8 @@ def lead_text(article: Article, limit: int = LEAD_CHARS) -> str:
 def _words_beyond(paragraphs: Sequence[str], limit: int) -> str:
     r"""The words of ``paragraphs`` joined by single spaces, as far as the first word that takes the text past
     ``limit`` characters: the start of ``" ".join("\n\n".join(paragraphs).split())``, all of it if no longer
-    than ``limit``. (A body is a few thousand characters, a lead 240 at most: 10,000 leads 0.43 -> 0.2 s.)"""
+    than ``limit``. (A body is a few thousand characters, a lead a sentence: 10,000 leads of 240 characters took
+    0.43 s from the whole body, 0.2 s so.)"""
     words: list[str] = []
     length = -1
     for paragraph in paragraphs:
