@@ -92,11 +92,31 @@ FRONT_MATTER_ERRORS = [
     ("month 13", "---\ndate: 2024-13-45\n---\nBody\n", "cannot be read"),
     ("offset with seconds (PyYAML AttributeError)", "---\ndate: !!timestamp '1911-01-01 00:00:00+00:09:21'\n---\nBody\n", "cannot be read"),
     ("nested too deep", "---\ntitle: " + "[" * 3000 + "]" * 3000 + "\n---\nBody\n", "nested too deeply"),
+    # (libyaml, which reads the short front matters, crashes the process on these: they go to the Python reader)
+    ("nested too deep for libyaml", "---\ntitle: " + "[" * 300_000 + "]" * 300_000 + "\n---\nBody\n", "nested too deeply"),
+    ("block sequences nested on one line", "---\n" + "- " * 300_000 + "x\n---\nBody\n", "nested too deeply"),
     ("python tag", "---\ntitle: !!python/object:os.system x\n---\nBody\n", "not valid YAML"),
     ("a list, not a mapping", "---\n- a\n- b\n---\nBody\n", "mapping"),
     ("never closed", "---\ntitle: A\n\nBody without a closing line\n", "never closed"),
     ("tab indentation", "---\ntitle: A\n\tlang: fr\n---\nBody\n", "not valid YAML"),
 ]
+
+
+def test_front_matter_reads_the_same_whichever_yaml_reader_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Short front matter is read by PyYAML's libyaml reader, long or deeply nestable front matter by its Python
+    reader: the same values either way (the same safe constructor builds them)."""
+    import yaml
+
+    from digest import read
+
+    text = ("---\ntitle: \"Été : la « canicule » — 38 °C\"\nlang: fr\ndate: 2024-06-01T08:30:00+02:00\n"
+            "tags: [météo, \"santé\"]\nsummary: |\n  Deux lignes,\n  un résumé.\ncanonical: true\nweight: 1.5\n"
+            "aliases:\n  - /old/one\n  - /old/two\nextra: {a: 1, b: [x, null]}\nwhen: 2024-06-01\n---\nBody\n")
+    assert read._yaml_loader(text) is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    fast = split_front_matter(text, "a.md")
+    monkeypatch.setattr(read, "_FAST_LOADER", None)
+    assert read._yaml_loader(text) is yaml.SafeLoader
+    assert split_front_matter(text, "a.md") == fast and fast[0]["tags"] == ["météo", "santé"]
 
 
 @pytest.mark.parametrize("name,text,words", FRONT_MATTER_ERRORS, ids=[c[0] for c in FRONT_MATTER_ERRORS])
