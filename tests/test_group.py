@@ -184,6 +184,26 @@ def test_body_features_found_when_a_file_is_parsed_are_those_grouping_would_find
     assert "vzros" not in odd.words.vocab  # not its body again
 
 
+@pytest.mark.parametrize("dense", [True, False])
+def test_pair_similarities_are_each_pairs_own_product_however_they_are_chunked(monkeypatch, dense: bool) -> None:
+    """Headline and lead similarities of many pairs at once (rows converted once per chunk, gathered a block at a
+    time) are bit for bit the product of the pair's two rows computed alone."""
+    from digest import embed
+    from digest.embed import HalfVectors
+    from digest.group_model import rowwise_dot
+
+    rng = np.random.default_rng(11)
+    if not dense:
+        monkeypatch.setattr(embed, "DENSE_ROWS", 10)  # rows converted on each read, as on a large site
+    vecs = HalfVectors(rng.standard_normal((400, 512)).astype(np.float16))
+    i = np.sort(rng.integers(0, 400, 3000)).astype(np.int32)
+    j = rng.integers(0, 400, 3000).astype(np.int32)
+    alone = np.array([np.einsum("ij,ij->i", vecs[i[k : k + 1]], vecs[j[k : k + 1]])[0] for k in range(len(i))])
+    for chunk, block in ((65536, 1024), (500, 64), (7, 3), (1, 1)):
+        assert np.array_equal(rowwise_dot(vecs, i, j, chunk=chunk, block=block), alone)
+    assert vecs.keeps_float32 == dense
+
+
 def test_empty_and_single(embedder):
     assert group_articles([], GroupingConfig(), embedder).clusters == ()
     assert group_articles(NEWS[:1], GroupingConfig(), embedder).clusters == ((0,),)
