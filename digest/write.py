@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST = ".digest-manifest.json"
 STAGING = ".digest-staging"
-_RESERVED = (MANIFEST, STAGING, MANIFEST + ".tmp")
+_OWN_PREFIX = ".digest-"  # the writer's own files at the top of output/ (manifest, staging…): never a page
 FSYNC = True  # staged files and the manifest reach the disk before the commit (power loss, not just kill)
 SYNC_EACH_UP_TO = 256  # staged files fsync'ed one by one up to this many; more: one os.sync()
 _SYSTEM_FOLDERS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/opt", "/proc", "/run", "/sbin", "/srv",
@@ -100,7 +100,7 @@ def safe_relpath(name: str) -> PurePosixPath:
     """A produced path must stay inside output/: relative, no '..', no empty parts, not one of our own files."""
     rel = PurePosixPath(name)
     if (rel.is_absolute() or not rel.parts or any(p in ("..", ".", "") for p in rel.parts) or "\\" in name
-            or "\x00" in name or rel.parts[0] in _RESERVED or name != rel.as_posix()):
+            or "\x00" in name or rel.parts[0].startswith(_OWN_PREFIX) or name != rel.as_posix()):
         raise BuildError(f"internal error: refusing to write outside the output folder: {name!r}")
     return rel
 
