@@ -99,12 +99,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
-    from .build import gather_site
+    from .build import default_embedder, gather_site
     from .report import explain_story, format_stories
 
     cfg = load_config(args.site)
-    site = gather_site(cfg)
-    text = explain_story(site, cfg, args.explain) if args.explain else format_stories(site, cfg)
+    embedder = default_embedder(cfg)
+    site = gather_site(cfg, embedder=embedder)
+    text = explain_story(site, cfg, args.explain, embedder) if args.explain else format_stories(site, cfg)
     sys.stdout.write(text)
     return 0
 

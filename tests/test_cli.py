@@ -87,3 +87,35 @@ def test_check_one_file_by_its_path(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "Bridge closed for repairs" in capsys.readouterr().out
     assert main(["check", ".", "content/missing.md", "-q"]) == 2
     assert "content/missing.md: not an article of this site" in capsys.readouterr().err
+
+
+KHARKIV = {
+    "a.md": "---\ntitle: Russian missile strike on Kharkiv kills 12 people\nlang: en\ndate: 2024-03-05T08:00:00Z\n---\n"
+            "A Russian missile strike on the city of Kharkiv killed 12 people on Tuesday, officials said.\n",
+    "b.md": "---\ntitle: Une frappe de missiles russes sur Kharkiv fait 12 morts\nlang: fr\ndate: 2024-03-05T10:00:00Z\n---\n"
+            "Une frappe de missiles russes sur la ville de Kharkiv a tué 12 personnes mardi, selon les autorités.\n",
+    "c.md": "---\ntitle: Central bank raises interest rates to 5.25%\nlang: en\ndate: 2024-03-05T11:00:00Z\n---\n"
+            "The central bank raised its main interest rate to 5.25% on Tuesday.\n",
+}
+
+
+def test_stories_explain_shows_the_pairs_inside_and_the_nearest_outside(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    site = write_site(tmp_path, KHARKIV)
+    assert main(["stories", str(site), "--explain", "b.md", "-q"]) == 0
+    out = capsys.readouterr().out
+    story, _, rest = out.partition("pairs inside the story: 1,")
+    assert "[en] Russian missile strike on Kharkiv" in story and "[fr] Une frappe de missiles" in story
+    assert "Central bank" not in story  # not a member
+    inside, _, outside = rest.partition("nearest articles kept apart:")
+    assert "in the story (threshold 0.25): title " in inside and "lead " in inside and "shared: " in inside
+    assert "kept apart" in outside and "Central bank raises interest rates" in outside
+    assert "at least 0.25" in out and "48 h" in out  # the rule and the settings behind it
+
+
+def test_stories_explain_of_an_unknown_id_says_how_to_find_one(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    site = write_site(tmp_path, KHARKIV)
+    assert main(["stories", str(site), "--explain", "nope", "-q"]) != 0
+    err = capsys.readouterr().err
+    assert "nope" in err and "digest stories" in err and "Traceback" not in err
