@@ -61,6 +61,8 @@ from .errors import BuildError, ContentError
 from .models import Article, Problem, Site, SourceFile
 
 if TYPE_CHECKING:
+    from .article_cache import Parsed
+    from .boilerplate import Boilerplate
     from .embed import Embedder
 
 # The stages' modules (extraction, grouping with numpy, …) are imported when a stage runs: a build that
@@ -113,6 +115,7 @@ class _State:
     cfg: SiteConfig
     embedder: Embedder
     include_drafts: bool
+    parse_cache: bool = False  # parsed articles from (and into) the site's cache, parsed on every core
     sources: list[SourceFile] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     articles: list[Article] = field(default_factory=list)
@@ -136,17 +139,53 @@ def _stage_articles(st: _State) -> None:
     from .extract import learn_boilerplate
 
     boilerplate = learn_boilerplate([(s.path, s.body) for s in st.sources if s.format == "txt"])
+    parsed = _parse_cached(st, boilerplate) if st.parse_cache else None
     for src in st.sources:
-        try:
-            article = make_article(src, st.cfg, boilerplate, st.problems)
-        except ContentError as err:
-            st.problems.append(Problem(err.path, err.message, err.line, "error"))
-            continue
+        if parsed is not None:
+            p = parsed[src.path]
+            st.problems.extend(p.problems)
+            if p.error is not None:
+                st.problems.append(p.error)
+                continue
+            assert p.article is not None
+            article = p.article
+        else:
+            try:
+                article = make_article(src, st.cfg, boilerplate, st.problems)
+            except ContentError as err:
+                st.problems.append(Problem(err.path, err.message, err.line, "error"))
+                continue
         if article.draft and not st.include_drafts:
             log.info("%s: draft, not published (build with --drafts to include it)", src.path)
             continue
         st.articles.append(article)
     st.articles = _unique_slugs(st.articles)
+
+
+def _parse_cached(st: _State, boilerplate: Boilerplate) -> dict[str, Parsed]:
+    """Every source parsed, by path: from the site's article cache (what the last ``digest build`` parsed, under
+    the same key), the others on every core and stored there. For the commands that report on a site
+    (``digest stories``, ``digest check``): a clean build keeps to plain parsing, the reference the
+    incremental build is checked against."""
+    import json
+    from functools import partial
+
+    from .article_cache import ArticleCache, parse_source
+    from .cache import Cache
+    from .fingerprint import digest_of
+    from .parallel import ordered_map
+
+    bp_key = digest_of(json.dumps(boilerplate.to_json(), sort_keys=True))  # as the incremental build keys it
+    cache = ArticleCache(Cache(st.cfg.root / ".digest-cache"), st.cfg)
+    try:
+        found = cache.get_many(st.sources, bp_key)
+        todo = [s for s in st.sources if s.path not in found]
+        fresh = ordered_map(partial(parse_source, cfg=st.cfg, boilerplate=boilerplate, boilerplate_key=bp_key), todo)
+        cache.put_many({s.path: (s, p) for s, p in zip(todo, fresh)})
+    finally:
+        cache.cache.close()
+    log.debug("articles: %d parsed, %d from the article cache", len(todo), len(found))
+    return {**found, **{s.path: p for s, p in zip(todo, fresh)}}
 
 
 def _unique_slugs(articles: Sequence[Article], reuse: Mapping[str, tuple[Article, Article]] | None = None
@@ -218,9 +257,10 @@ GATHER_STAGES: tuple[tuple[str, Callable[[_State], None]], ...] = (
 
 
 def gather_site(cfg: SiteConfig, *, embedder: Embedder | None = None, include_drafts: bool = False,
-                timings: list[tuple[str, float]] | None = None) -> Site:
-    """Run every stage up to ranking; nothing is rendered or written."""
-    st = _State(cfg, embedder or default_embedder(cfg), include_drafts)
+                timings: list[tuple[str, float]] | None = None, parse_cache: bool = False) -> Site:
+    """Run every stage up to ranking; nothing is rendered or written. ``parse_cache``: parsed articles from
+    the site's cache (see ``_parse_cached``)."""
+    st = _State(cfg, embedder or default_embedder(cfg), include_drafts, parse_cache)
     for name, stage in GATHER_STAGES:
         start = time.perf_counter()
         stage(st)
@@ -233,11 +273,11 @@ def gather_site(cfg: SiteConfig, *, embedder: Embedder | None = None, include_dr
     return st.site
 
 
-def collect_articles(cfg: SiteConfig) -> tuple[tuple[Article, ...], tuple[Problem, ...]]:
+def collect_articles(cfg: SiteConfig, *, parse_cache: bool = False) -> tuple[tuple[Article, ...], tuple[Problem, ...]]:
     """Read and infer every article (no grouping): for tools and benchmarks of the reading stages."""
     from .embed import Embedder
 
-    st = _State(cfg, Embedder(None), include_drafts=False)
+    st = _State(cfg, Embedder(None), include_drafts=False, parse_cache=parse_cache)
     _stage_read(st)
     _stage_articles(st)
     return tuple(st.articles), tuple(st.problems)

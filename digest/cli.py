@@ -104,7 +104,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.site)
     embedder = default_embedder(cfg)
-    site = gather_site(cfg, embedder=embedder)
+    site = gather_site(cfg, embedder=embedder, parse_cache=True)
     text = explain_story(site, cfg, args.explain, embedder) if args.explain else format_stories(site, cfg)
     sys.stdout.write(text)
     return 0
@@ -119,7 +119,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         site, given = ".", [site, *given]
     cfg = load_config(site)
     wanted = _content_paths(cfg.content_path, given)
-    articles, problems = collect_articles(cfg)
+    articles, problems = collect_articles(cfg, parse_cache=True)
     shown = [a for a in articles if not wanted or a.path in wanted]
     shown_problems = [p for p in problems if not wanted or p.path in wanted]
     missing = sorted(wanted - {a.path for a in shown} - {p.path for p in shown_problems})

@@ -119,3 +119,27 @@ def test_stories_explain_of_an_unknown_id_says_how_to_find_one(tmp_path: Path,
     assert main(["stories", str(site), "--explain", "nope", "-q"]) != 0
     err = capsys.readouterr().err
     assert "nope" in err and "digest stories" in err and "Traceback" not in err
+
+
+def test_reports_after_a_build_read_its_parsed_articles_and_say_the_same(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    files = {**KHARKIV, "raw.txt": "Ferry service resumes after the storm | The Harbour Gazette\n\n"
+                                   "Ferry service resumes after the storm\n\n"
+                                   "The ferry resumed service this morning after two days of storm, the company said.\n",
+             "bad.md": "---\ntitle: [unclosed\n---\nbody\n"}
+    plain = write_site(tmp_path / "plain", files)
+    built = write_site(tmp_path / "built", files)
+    assert main(["build", str(built), "-q"]) == 0
+    capsys.readouterr()
+    reports = {}
+    for site in (plain, built):
+        assert main(["stories", str(site), "-v"]) == 0  # (-v: the debug line that counts the parsed files)
+        assert main(["check", str(site), "-v"]) == 0
+        out, err = capsys.readouterr()
+        reports[site] = out.replace(str(site), "SITE")
+        parsed = [line for line in err.splitlines() if line.startswith("DEBUG: articles: ")]
+        assert parsed == (["DEBUG: articles: 4 parsed, 0 from the article cache",
+                           "DEBUG: articles: 0 parsed, 4 from the article cache"] if site is plain
+                          else ["DEBUG: articles: 0 parsed, 4 from the article cache"] * 2)
+    assert reports[plain] == reports[built]
+    assert "bad.md" in reports[built] and "Ferry service resumes after the storm" in reports[built]
