@@ -46,7 +46,8 @@ _OPENS_FRONT_MATTER = re.compile(r"\A---[ \t]*\n")
 # C0 controls other than tab and newline, DEL, C1 controls, and code points no XML document may hold.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff]")
 _BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")  # never in text, common in binary data
-_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n\n", "\x85": "\n"})
+_LINE_BREAKS = {"\u2028": "\n", "\u2029": "\n\n", "\x85": "\n"}
+_LINE_BREAK = re.compile("[\u2028\u2029\x85]")  # (a regular expression: ``str.translate`` looks up every character)
 _BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
     (b"\xff\xfe\x00\x00", "utf-32-le"),
     (b"\x00\x00\xfe\xff", "utf-32-be"),
@@ -175,7 +176,7 @@ def decode(data: bytes, path: str, problems: list[Problem] | None = None) -> tup
             else:
                 text, encoding = _legacy(data, path)
                 log.info("%s: decoded as %s (not UTF-8); re-save it as UTF-8 if accents look wrong", path, encoding)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
+    text = _LINE_BREAK.sub(lambda m: _LINE_BREAKS[m.group()], text.replace("\r\n", "\n").replace("\r", "\n"))
     controls = len(_CONTROL.findall(text))
     if controls:
         binary = len(_BINARY_CONTROL.findall(text))
