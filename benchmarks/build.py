@@ -9,7 +9,11 @@ Pelican in the same run. Wall time and peak RSS are measured per child process (
 Scenarios for digest:
 
 * cold       — no ``.digest-cache/``, no ``output/``: everything parsed, encoded, rendered, written;
-* warm       — cache present, ``output/`` deleted: a full render and write from cached articles;
+* warm       — cache present, ``output/`` deleted: a full render and write from cached articles (on a
+  disk formatted ext4 *without a journal*, as this benchmark's machine is, creating the 21,000 files and
+  folders right after deleting as many costs seconds of kernel time for any tool: ext4 then skips recently
+  freed inodes one by one — ``perf`` shows ``recently_deleted`` — so warm figures there swing by seconds for
+  Hugo too; on tmpfs the same warm build takes ~3.5 s against Hugo's ~2.8 s);
 * no-change  — build again with nothing changed;
 * one-change — one article's headline edited, then build (the process exits when its pages are current);
 * serve-quick — the same edit through one long-lived ``digest.build.Builder`` (what ``digest serve`` can use):
@@ -426,6 +430,32 @@ def digest_scenarios(root: Path, runs: int) -> dict[str, list[Run]]:
     return res
 
 
+def grouping_summary(site: Path) -> str:
+    """How the build grouped the synthetic corpus against the stories it was generated with (file names carry
+    them: ``s{story}-{version}-{lang}``): stories built and generated, the largest, BCubed precision and recall.
+    Not a quality measure (``benchmarks/grouping.py`` is, on real labelled data), but the size of the stories
+    that grouping and the pages work with."""
+    import re
+    from collections import Counter
+
+    try:
+        stories = json.loads((site / "output" / "api" / "stories.json").read_text(encoding="utf-8"))["stories"]
+    except (OSError, ValueError, KeyError):
+        return "grouping: no output/api/stories.json"
+    pred, gold = [], []
+    for k, story in enumerate(stories):
+        for article in story["articles"]:
+            m = re.search(r"/s(\d+)-\d+-", "/" + article["path"])
+            pred.append(k)
+            gold.append(int(m.group(1)) if m else -1 - len(gold))
+    both, sizes, true = Counter(zip(pred, gold)), Counter(pred), Counter(gold)
+    n = len(pred) or 1
+    precision = sum(c * c / sizes[p] for (p, _), c in both.items()) / n
+    recall = sum(c * c / true[g] for (_, g), c in both.items()) / n
+    return (f"grouping: {len(sizes):,} stories built from {len(true):,} generated (largest {max(sizes.values(), default=0)}"
+            f" articles, generated at most {max(true.values(), default=0)}); BCubed P {precision:.3f} R {recall:.3f}")
+
+
 def hugo_build(root: Path) -> Run | None:
     exe = shutil.which("hugo")
     if not exe:
@@ -485,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--generate-only", action="store_true")
     args = ap.parse_args(argv)
     rows: list[Row] = []
+    summaries: list[str] = []
     for n in args.sizes:
         root = generate(args.work, n)
         if args.generate_only:
@@ -498,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
                         others[tool].runs.append(run)
                         print(f"  {tool} run {r + 1}: {run.seconds:.2f}s/{run.rss_mb:.0f}MB", file=sys.stderr, flush=True)
         res = digest_scenarios(root, args.runs)
+        summaries.append(f"{n:,}: " + grouping_summary(root / "digest"))
+        print("  " + summaries[-1], file=sys.stderr, flush=True)
         for scenario, runs in res.items():
             rows.append(Row(n, "digest", scenario, runs))
         if not args.no_serve:
@@ -508,6 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         print(table(rows), file=sys.stderr, flush=True)
     if rows:
         print(table(rows))
+        print("\n" + "\n".join(summaries))
         sizes = sorted({r.n for r in rows})
         if len(sizes) > 1:
             print("\ngrowth (digest, median seconds; n log n would give the ratio in brackets):")
