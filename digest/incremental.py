@@ -126,6 +126,24 @@ class Builder:
             bs.save(self._paths[1], self.data)
             bs.save(self._paths[0], self.index)
 
+    def saved_site(self, cfg: SiteConfig) -> Site | None:
+        """The site of the last (exact) build of ``cfg`` if nothing it was made from has changed since: the
+        content files, the configuration, the code, the theme. What ``digest stories`` reports without
+        grouping again; None when anything differs (or there is no saved build)."""
+        from .article_cache import parse_fingerprint
+        from .read import find_content_files
+
+        if not cfg.content_path.is_dir():
+            return None
+        index, _ = self._state_for(cfg, parse_fingerprint(cfg))
+        if not index.sigs or index.inputs_key != _inputs_key(cfg):
+            return None
+        files = find_content_files(cfg.content_path, [])
+        sigs = {f.relative_to(cfg.content_path).as_posix(): bs.signature(f) for f in files}
+        if sigs != index.sigs or None in sigs.values():
+            return None
+        return self._load_data().site
+
     # -- the build ------------------------------------------------------------------------------
     def build(self, cfg: SiteConfig, changed: Sequence[str | Path] = (), *, quick: bool = False) -> BuildResult:
         """Build ``cfg``'s site, redoing only what changed since this builder's (or the saved) last build.
@@ -146,7 +164,6 @@ class Builder:
     def _build(self, cfg: SiteConfig, changed: Sequence[str | Path], *, quick: bool) -> BuildResult:
         from .article_cache import parse_fingerprint
         from .read import find_content_files
-        from .theme import i18n_dirs, template_dirs, theme_dirs
 
         try:
             timings: list[tuple[str, float]] = []
@@ -156,9 +173,7 @@ class Builder:
             index, data = self._state_for(cfg, parse_fingerprint(cfg))
             self.progress.stage("scan")
             walk_problems: list[Problem] = []
-            inputs_key = digest_of(cfg.fingerprint(), os.environ.get("SOURCE_DATE_EPOCH", ""), installed_code(),
-                                   files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg),
-                                                      *(d / "static" for d in theme_dirs(cfg))]))
+            inputs_key = _inputs_key(cfg)
             quick = quick and self._can_be_quick(cfg, changed, inputs_key)
             if quick:
                 raws, sigs = self._quick_files(cfg, changed)
@@ -583,6 +598,14 @@ class Builder:
 
 
 DEFERRED = ("api/stories.json", "sitemap.xml", "robots.txt")  # and every edition's atom.xml
+
+
+def _inputs_key(cfg: SiteConfig) -> str:
+    """Everything besides the content files that a build's output depends on: configuration, code, theme."""
+    from .theme import i18n_dirs, template_dirs, theme_dirs
+
+    return digest_of(cfg.fingerprint(), os.environ.get("SOURCE_DATE_EPOCH", ""), installed_code(),
+                     files_fingerprint([*template_dirs(cfg), *i18n_dirs(cfg), *(d / "static" for d in theme_dirs(cfg))]))
 
 
 def _few_edits(before: dict[str, bs.Signature | None], now: dict[str, bs.Signature | None]) -> bool:

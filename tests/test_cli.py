@@ -137,9 +137,24 @@ def test_reports_after_a_build_read_its_parsed_articles_and_say_the_same(tmp_pat
         assert main(["check", str(site), "-v"]) == 0
         out, err = capsys.readouterr()
         reports[site] = out.replace(str(site), "SITE")
-        parsed = [line for line in err.splitlines() if line.startswith("DEBUG: articles: ")]
+        parsed = [line for line in err.splitlines() if line.startswith(("DEBUG: articles: ", "DEBUG: the stories"))]
         assert parsed == (["DEBUG: articles: 4 parsed, 0 from the article cache",
                            "DEBUG: articles: 0 parsed, 4 from the article cache"] if site is plain
-                          else ["DEBUG: articles: 0 parsed, 4 from the article cache"] * 2)
+                          else ["DEBUG: the stories of the last build (nothing changed since)",
+                                "DEBUG: articles: 0 parsed, 4 from the article cache"])
+        assert "bad.md" in err  # the unreadable file is reported either way
     assert reports[plain] == reports[built]
     assert "bad.md" in reports[built] and "Ferry service resumes after the storm" in reports[built]
+
+
+def test_stories_after_an_edit_since_the_build_are_grouped_again(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    site = write_site(tmp_path, KHARKIV)
+    assert main(["build", str(site), "-q"]) == 0
+    (site / "content" / "c.md").write_text(KHARKIV["c.md"].replace("Central bank raises", "Central bank holds"),
+                                           encoding="utf-8")
+    capsys.readouterr()
+    assert main(["stories", str(site), "-v"]) == 0
+    out, err = capsys.readouterr()
+    assert "Central bank holds interest rates" in out and "raises" not in out
+    assert "the stories of the last build" not in err
