@@ -163,7 +163,7 @@ def fit(files: Sequence[Path], cache: Path | None) -> None:
                 m = (kind == k) & (body == with_body)
                 if not m.any():
                     continue
-                cols = ["title", "title_words", "days"] if not with_body else ["title", "lead", "words"]
+                cols = _columns(name, with_body)
                 x = np.stack([days[m] if c == "days" else np.nan_to_num(feats[c][m]) for c in cols], 1)
                 blocks[(name, with_body)].append((x, (gold[i[m]] == gold[j[m]]).astype(float)))
     # Body pairs of the evaluation data are undated: their time weight is the title model's of the
@@ -175,7 +175,7 @@ def fit(files: Sequence[Path], cache: Path | None) -> None:
         if y.sum() == 0:
             print(f"# {key}: no positive pairs: the title model applies")
             continue
-        cols = ["title", "title_words", "days"] if not key[1] else ["title", "lead", "words"]
+        cols = _columns(*key)
         beta = logistic(x, y)
         weights = {c: round(float(b), 2) for c, b in zip(cols, beta)}
         intercept = float(beta[-1])
@@ -185,6 +185,13 @@ def fit(files: Sequence[Path], cache: Path | None) -> None:
             intercept -= days * UNDATED_DAYS
         fitted[key] = (weights, round(intercept, 2))
         print(f"    {key}: ({weights}, {intercept:.2f}),  # {int(y.sum())} positive of {len(y)} pairs")
+
+
+def _columns(kind: str, with_body: bool) -> list[str]:
+    """The signals of each pair model: headline models weigh the rarest unshared headline word across languages."""
+    if with_body:
+        return ["title", "lead", "words"]
+    return ["title", "title_words", "days"] + ([] if kind == "same" else ["unshared"])
 
 
 def logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, iters: int = 60) -> np.ndarray:

@@ -88,6 +88,7 @@ class SparseVectors:
     indptr: np.ndarray  # (n + 1,) row k is ids[indptr[k]:indptr[k + 1]]
     ids: np.ndarray  # int32
     weights: np.ndarray  # float64
+    idf: np.ndarray | None = None  # (len(vocab),) each feature's inverse document frequency (before normalising)
 
     def __len__(self) -> int:
         return len(self.indptr) - 1
@@ -118,6 +119,32 @@ class SparseVectors:
         for p, f in zip(pair[keep].tolist(), feature[keep].tolist()):
             out[p].append(self.vocab[f])
         return [tuple(x) for x in out]
+
+    def rarest_unshared(self, i: np.ndarray, j: np.ndarray, block: int = 16384) -> np.ndarray:
+        """For every pair (i[k], j[k]): the inverse document frequency of the rarest feature of row i[k] that row
+        j[k] lacks, and the same the other way, the smaller of the two (0 when one row's features are all in the
+        other): both headlines name something rare the other does not — two places, two people. ``block`` pairs
+        at a time (each row's ids ascending, so each side's (pair, id) keys are too): ~8 MB of index arrays per
+        thread; 65,536 pairs at a time added 40 MB to a one-edit rebuild's peak at 10,000 articles."""
+        assert self.idf is not None
+        out = np.zeros(len(i), dtype=np.float64)
+        size = np.int64(len(self.vocab))
+        for s in range(0, len(i), block):
+            sides = []
+            for rows in (np.asarray(i[s : s + block]), np.asarray(j[s : s + block])):
+                lengths = self.indptr[rows + 1] - self.indptr[rows]
+                ids = self.ids[ranges(self.indptr[rows], lengths)]
+                pair = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+                sides.append((pair, pair * size + ids, ids))
+            rarest = []
+            for (pair, key, ids), (_, other, _) in ((sides[0], sides[1]), (sides[1], sides[0])):
+                at = np.searchsorted(other, key)
+                alone = other[np.minimum(at, len(other) - 1)] != key if len(other) else np.ones(len(key), dtype=bool)
+                top = np.zeros(min(block, len(i) - s), dtype=np.float64)
+                np.maximum.at(top, pair[alone], self.idf[ids[alone]])
+                rarest.append(top)
+            out[s : s + block] = np.minimum(rarest[0], rarest[1])
+        return out
 
     def heaviest(self, rows: np.ndarray, limit: int, block: int = 8192) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each of ``rows``' ``limit`` heaviest features (ties: string order): (row, id, weight) arrays,
@@ -245,7 +272,7 @@ def idf_vectors(docs: Sequence[np.ndarray], vocab: tuple[str, ...], limit: int =
     weights /= norms[row]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
-    return SparseVectors(vocab, indptr, flat, weights)
+    return SparseVectors(vocab, indptr, flat, weights, idf)
 
 
 def _segments(title: str) -> list[str]:

@@ -465,3 +465,45 @@ def test_lead_is_the_start_of_the_whole_body_cut_at_a_sentence_or_word() -> None
         article = art(0, "Headline", body="\n\n".join(paragraphs))
         article = replace(article, paragraphs=paragraphs)
         assert lead_text(article, limit) == whole_body(paragraphs, limit), (paragraphs, limit)
+
+
+def test_rarest_unshared_word_of_pairs_matches_its_definition() -> None:
+    """For each pair, the rarer of the two headlines' rarest words that the other lacks (IDF), 0 when one
+    headline's words are all in the other: thousands of pairs at once equal each pair's two sets taken alone."""
+    import numpy as np
+
+    from digest.lexical import SparseVectors
+
+    rng = np.random.default_rng(5)
+    n, vocab = 150, tuple(f"w{k:03d}" for k in range(30))
+    idf = rng.random(len(vocab)) * 5
+    lengths = rng.integers(0, 8, n)
+    ids = [np.sort(rng.choice(len(vocab), size=m, replace=False)).astype(np.int32) for m in lengths]
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    vec = SparseVectors(vocab, indptr, np.concatenate(ids), np.ones(int(lengths.sum())), idf)
+    i, j = rng.integers(0, n, 3000), rng.integers(0, n, 3000)
+    got = vec.rarest_unshared(i, j)
+    for block in (1, 7, 1000):
+        assert np.array_equal(vec.rarest_unshared(i, j, block=block), got)
+    for k, (a, b) in enumerate(zip(i.tolist(), j.tolist())):
+        sa, sb = set(ids[a].tolist()), set(ids[b].tolist())
+        expected = min(max((idf[f] for f in sa - sb), default=0.0), max((idf[f] for f in sb - sa), default=0.0))
+        assert got[k] == expected
+    assert (got == 0).any() and (got > 0).any()
+    assert len(vec.rarest_unshared(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))) == 0
+
+
+def test_headlines_naming_different_rare_things_weigh_against_a_cross_language_pair_only() -> None:
+    """The same signals except the rarest unshared word: across languages, a pair whose headlines each name
+    something rare the other does not scores lower; within one language the signal is not weighed (on the
+    labelled data it told nothing there)."""
+    import numpy as np
+
+    from digest.group_model import KINDS, score_pairs
+
+    base = {"title": np.full(4, 0.6), "lead": np.full(4, np.nan), "words": np.full(4, np.nan),
+            "title_words": np.full(4, 0.2), "days": np.full(4, 0.2), "unshared": np.array([0.0, 0.8, 0.0, 0.8])}
+    kind = np.array([KINDS.index("cross")] * 2 + [KINDS.index("same")] * 2)
+    score = score_pairs(base, kind, np.zeros(4, dtype=bool))
+    assert score[1] < score[0] - 0.1
+    assert score[2] == score[3]
