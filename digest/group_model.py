@@ -192,14 +192,19 @@ def pair_features(sig: Signals, i: np.ndarray, j: np.ndarray, lead: np.ndarray |
         lead[~both_body] = np.nan
     words = sig.words.cosines(i, j)
     words[~both_body] = np.nan
+    # each headline names something rare the other does not (two places, two people): how rare, the rarer side's
+    # IDF over log(n + 1), 0 to ~1. Evidence against a cross-language pair (see COEFFICIENTS); not weighed, so not
+    # computed, within one language
+    langs = np.array(sig.langs)
+    across = np.flatnonzero(langs[i] != langs[j])
+    unshared = np.full(len(i), np.nan)
+    unshared[across] = sig.title_words.rarest_unshared(i[across], j[across]) / math.log(len(sig.titles) + 1)
     return {
         "title": rowwise_dot(sig.title_vecs, i, j),
         "lead": lead,
         "words": words,
         "title_words": sig.title_words.cosines(i, j),
-        # each headline names something rare the other does not (two places, two people): how rare, the rarer
-        # side's IDF over log(n + 1), 0 to ~1. Evidence against a cross-language pair (see COEFFICIENTS)
-        "unshared": sig.title_words.rarest_unshared(i, j) / math.log(len(sig.titles) + 1),
+        "unshared": unshared,
         "days": np.abs(sig.hours[i] - sig.hours[j]) / 24.0,
     }
 
