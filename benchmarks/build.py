@@ -438,6 +438,8 @@ def grouping_summary(site: Path) -> str:
     import re
     from collections import Counter
 
+    from grouping import bcubed  # this folder's grouping benchmark: the same metric
+
     try:
         stories = json.loads((site / "output" / "api" / "stories.json").read_text(encoding="utf-8"))["stories"]
     except (OSError, ValueError, KeyError):
@@ -448,10 +450,8 @@ def grouping_summary(site: Path) -> str:
             m = re.search(r"/s(\d+)-\d+-", "/" + article["path"])
             pred.append(k)
             gold.append(int(m.group(1)) if m else -1 - len(gold))
-    both, sizes, true = Counter(zip(pred, gold)), Counter(pred), Counter(gold)
-    n = len(pred) or 1
-    precision = sum(c * c / sizes[p] for (p, _), c in both.items()) / n
-    recall = sum(c * c / true[g] for (_, g), c in both.items()) / n
+    sizes, true = Counter(pred), Counter(gold)
+    precision, recall, _ = bcubed(pred, gold) if pred else (0.0, 0.0, 0.0)
     return (f"grouping: {len(sizes):,} stories built from {len(true):,} generated (largest {max(sizes.values(), default=0)}"
             f" articles, generated at most {max(true.values(), default=0)}); BCubed P {precision:.3f} R {recall:.3f}")
 

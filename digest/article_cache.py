@@ -51,6 +51,13 @@ def parse_fingerprint(cfg: SiteConfig) -> str:
     return digest_of(code_fingerprint(PARSE_MODULES, PARSE_PACKAGES), settings)
 
 
+def boilerplate_key(boilerplate: object) -> str:
+    """The fingerprint parsed records note of the boilerplate they were parsed with (``Parsed.boilerplate``)."""
+    import json
+
+    return digest_of(json.dumps(boilerplate.to_json(), sort_keys=True))  # type: ignore[attr-defined]
+
+
 def uses_boilerplate(src: SourceFile) -> bool:
     """Whether parsing ``src`` may read the learned boilerplate: raw text, or Markdown without a usable title.
 

@@ -167,15 +167,13 @@ def _parse_cached(st: _State, boilerplate: Boilerplate) -> dict[str, Parsed]:
     the same key), the others on every core and stored there. For the commands that report on a site
     (``digest stories``, ``digest check``): a clean build keeps to plain parsing, the reference the
     incremental build is checked against."""
-    import json
     from functools import partial
 
-    from .article_cache import ArticleCache, parse_source
+    from .article_cache import ArticleCache, boilerplate_key, parse_source
     from .cache import Cache
-    from .fingerprint import digest_of
     from .parallel import ordered_map
 
-    bp_key = digest_of(json.dumps(boilerplate.to_json(), sort_keys=True))  # as the incremental build keys it
+    bp_key = boilerplate_key(boilerplate)
     cache = ArticleCache(Cache(st.cfg.root / ".digest-cache"), st.cfg)
     try:
         found = cache.get_many(st.sources, bp_key)
@@ -268,9 +266,14 @@ def gather_site(cfg: SiteConfig, *, embedder: Embedder | None = None, include_dr
             timings.append((name, time.perf_counter() - start))
         log.debug("stage %s done in %.3fs", name, time.perf_counter() - start)
     assert st.site is not None
-    for problem in st.site.problems:
-        (log.error if problem.level == "error" else log.warning)("%s", problem)
+    log_problems(st.site.problems)
     return st.site
+
+
+def log_problems(problems: Sequence[Problem]) -> None:
+    """Each problem on the log, as an error or a warning (what a build shows of them)."""
+    for problem in problems:
+        (log.error if problem.level == "error" else log.warning)("%s", problem)
 
 
 def collect_articles(cfg: SiteConfig, *, parse_cache: bool = False) -> tuple[tuple[Article, ...], tuple[Problem, ...]]:

@@ -99,7 +99,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
-    from .build import Builder, default_embedder, gather_site
+    from .build import Builder, default_embedder, gather_site, log_problems
     from .report import explain_story, format_stories
 
     cfg = load_config(args.site)
@@ -109,8 +109,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
         site = gather_site(cfg, embedder=embedder, parse_cache=True)
     else:
         log.debug("the stories of the last build (nothing changed since)")
-        for problem in site.problems:  # (as a build or a regrouping reports them)
-            (log.error if problem.level == "error" else log.warning)("%s", problem)
+        log_problems(site.problems)  # (as a build or a regrouping reports them)
     text = explain_story(site, cfg, args.explain, embedder) if args.explain else format_stories(site, cfg)
     sys.stdout.write(text)
     return 0

@@ -68,7 +68,7 @@ def score_candidates(sig: Signals, active: np.ndarray, settings: GroupingConfig,
     on the number of threads."""
     n = len(sig.titles)
     k, window = settings.neighbours, settings.window_hours
-    langs = np.array(sig.langs)
+    langs = sig.lang_array
     keys = [
         embedding_neighbours(sig.title_vecs, sig.hours, active, window, k, langs, threads=threads),
         lexical_neighbours(sig.words, sig.hours, active, window, k),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -96,6 +97,11 @@ class Signals:
     langs: tuple[str, ...]
     words: SparseVectors  # IDF vectors of headline + body start (the rarest MAX_FEATURES)
     title_words: SparseVectors  # IDF vectors of the headline alone
+
+    @cached_property
+    def lang_array(self) -> np.ndarray:
+        """``langs`` as an array, made once (every chunk of pairs compares their languages)."""
+        return np.array(self.langs)
 
 
 Texts = tuple[tuple[str, ...], list[str]]  # what ``embedding_texts`` gives
@@ -195,7 +201,7 @@ def pair_features(sig: Signals, i: np.ndarray, j: np.ndarray, lead: np.ndarray |
     # each headline names something rare the other does not (two places, two people): how rare, the rarer side's
     # IDF over log(n + 1), 0 to ~1. Evidence against a cross-language pair (see COEFFICIENTS); not weighed, so not
     # computed, within one language
-    langs = np.array(sig.langs)
+    langs = sig.lang_array
     across = np.flatnonzero(langs[i] != langs[j])
     unshared = np.full(len(i), np.nan)
     unshared[across] = sig.title_words.rarest_unshared(i[across], j[across]) / math.log(len(sig.titles) + 1)
@@ -211,7 +217,7 @@ def pair_features(sig: Signals, i: np.ndarray, j: np.ndarray, lead: np.ndarray |
 
 def pair_kinds(sig: Signals, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Kind index into KINDS, and whether the body model applies, for each pair."""
-    langs = np.array(sig.langs)
+    langs = sig.lang_array
     same = langs[i] == langs[j]
     kind = np.where(same, 0, np.where(sig.covered[i] & sig.covered[j], 1, 2))
     body = sig.has_body[i] & sig.has_body[j] & ~same

@@ -7,7 +7,6 @@ same inputs (``tests/test_incremental.py``).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -19,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import build_state as bs
-from .article_cache import ArticleCache, Parsed, ReadResult, parse_source, read_source
-from .build import BuildResult, _unique_slugs, default_embedder, generated_time, site_languages
+from .article_cache import ArticleCache, Parsed, ReadResult, boilerplate_key, parse_source, read_source
+from .build import BuildResult, _unique_slugs, default_embedder, generated_time, log_problems, site_languages
 from .cache import Cache
 from .config import SiteConfig
 from .errors import BuildError
@@ -131,15 +130,13 @@ class Builder:
         content files, the configuration, the code, the theme. What ``digest stories`` reports without
         grouping again; None when anything differs (or there is no saved build)."""
         from .article_cache import parse_fingerprint
-        from .read import find_content_files
 
         if not cfg.content_path.is_dir():
             return None
         index, _ = self._state_for(cfg, parse_fingerprint(cfg))
         if not index.sigs or index.inputs_key != _inputs_key(cfg):
             return None
-        files = find_content_files(cfg.content_path, [])
-        sigs = {f.relative_to(cfg.content_path).as_posix(): bs.signature(f) for f in files}
+        sigs = _content_signatures(cfg, [])
         if sigs != index.sigs or None in sigs.values():
             return None
         return self._load_data().site
@@ -163,7 +160,6 @@ class Builder:
 
     def _build(self, cfg: SiteConfig, changed: Sequence[str | Path], *, quick: bool) -> BuildResult:
         from .article_cache import parse_fingerprint
-        from .read import find_content_files
 
         try:
             timings: list[tuple[str, float]] = []
@@ -178,9 +174,8 @@ class Builder:
             if quick:
                 raws, sigs = self._quick_files(cfg, changed)
             else:
-                files = find_content_files(cfg.content_path, walk_problems)
-                raws = [f.relative_to(cfg.content_path).as_posix() for f in files]
-                sigs = {raw: bs.signature(f) for raw, f in zip(raws, files)}
+                sigs = _content_signatures(cfg, walk_problems)
+                raws = list(sigs)
             if not quick and index.sigs:
                 from .write import recover_output
                 recover_output(cfg.output_path)  # a build killed while writing is finished (or undone) first
@@ -204,8 +199,7 @@ class Builder:
             site = self._provisional(cfg, articles, problems, data) if quick else \
                 self._group(cfg, articles, problems, keys, data, changed_articles)
             timings.append(("group", time.perf_counter() - clock))
-            for problem in site.problems:
-                (log.error if problem.level == "error" else log.warning)("%s", problem)
+            log_problems(site.problems)
 
             from .write import OutputWriter
 
@@ -253,8 +247,7 @@ class Builder:
         """Nothing changed: report as a full build would (its problems again), write nothing."""
         for level, message in index.notes:
             getattr(log, level)("%s", message)
-        for problem in index.problems:
-            (log.error if problem.level == "error" else log.warning)("%s", problem)
+        log_problems(index.problems)
         timings.append(("read", time.perf_counter() - clock))
         log.info("nothing changed since the last build")
         return BuildResult(self.data.site if self.data else None, (), (), len(index.output) - 1, tuple(timings),
@@ -382,7 +375,7 @@ class Builder:
             self.progress.stage("learn")
             data.boilerplate = learn_boilerplate([(e.source.path, e.source.body) for _, e in txt])  # type: ignore[union-attr]
             data.boilerplate_key = bp_key
-            data.boilerplate_fp = digest_of(json.dumps(data.boilerplate.to_json(), sort_keys=True))
+            data.boilerplate_fp = boilerplate_key(data.boilerplate)
         bp_fp = data.boilerplate_fp
         stale = [(raw, e) for raw, e in usable if e.parsed is None or e.parsed.boilerplate not in (None, bp_fp)]
         if stale:
@@ -598,6 +591,14 @@ class Builder:
 
 
 DEFERRED = ("api/stories.json", "sitemap.xml", "robots.txt")  # and every edition's atom.xml
+
+
+def _content_signatures(cfg: SiteConfig, problems: list[Problem]) -> dict[str, bs.Signature | None]:
+    """Every content file (content-relative path) with its signature (size, time…), in walk order."""
+    from .read import find_content_files
+
+    return {f.relative_to(cfg.content_path).as_posix(): bs.signature(f)
+            for f in find_content_files(cfg.content_path, problems)}
 
 
 def _inputs_key(cfg: SiteConfig) -> str:

@@ -93,6 +93,12 @@ class SparseVectors:
     def __len__(self) -> int:
         return len(self.indptr) - 1
 
+    def _entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every feature of ``rows``: the position of its row in ``rows``, and its index into ``ids``/``weights``
+        (by position, then ascending id)."""
+        lengths = self.indptr[rows + 1] - self.indptr[rows]
+        return np.repeat(np.arange(len(rows), dtype=np.int64), lengths), ranges(self.indptr[rows], lengths)
+
     def shared(self, i: np.ndarray, j: np.ndarray, limit: int = 6) -> list[tuple[str, ...]]:
         """For every pair (i[k], j[k]), the heaviest features both rows have (by the product of their
         weights; ties: string order), at most ``limit``: what explanations show. All pairs at once: the
@@ -100,14 +106,8 @@ class SparseVectors:
         if len(i) == 0:
             return []
         size = np.int64(len(self.vocab))
-
-        def keyed(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            lengths = self.indptr[rows + 1] - self.indptr[rows]
-            at = ranges(self.indptr[rows], lengths)
-            return np.repeat(np.arange(len(rows), dtype=np.int64), lengths) * size + self.ids[at], at
-
-        ki, ai = keyed(np.asarray(i))
-        kj, aj = keyed(np.asarray(j))
+        (pi, ai), (pj, aj) = self._entries(np.asarray(i)), self._entries(np.asarray(j))
+        ki, kj = pi * size + self.ids[ai], pj * size + self.ids[aj]
         common, xi, xj = np.intersect1d(ki, kj, assume_unique=True, return_indices=True)
         product = self.weights[ai[xi]] * self.weights[aj[xj]]
         pair, feature = np.divmod(common, size)
@@ -132,9 +132,8 @@ class SparseVectors:
         for s in range(0, len(i), block):
             sides = []
             for rows in (np.asarray(i[s : s + block]), np.asarray(j[s : s + block])):
-                lengths = self.indptr[rows + 1] - self.indptr[rows]
-                ids = self.ids[ranges(self.indptr[rows], lengths)]
-                pair = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+                pair, at = self._entries(rows)
+                ids = self.ids[at]
                 sides.append((pair, pair * size + ids, ids))
             rarest = []
             for (pair, key, ids), (_, other, _) in ((sides[0], sides[1]), (sides[1], sides[0])):
