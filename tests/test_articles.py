@@ -34,6 +34,21 @@ def test_front_matter_values_are_used() -> None:
     assert art.date_origin == "front matter" and art.canonical and art.slug == "night-trains"
 
 
+def test_slugs_do_not_depend_on_which_transliteration_package_is_installed(monkeypatch) -> None:
+    """python-slugify transliterates with Unidecode when it happens to be installed, else text-unidecode:
+    the same site would get other URLs on another machine. Ours always come from text-unidecode."""
+    import sys
+    import types
+
+    article = md({"title": "Ωραία μέρα στο Ηράκλειο", "lang": "el"})
+    before = make_article(article, SiteConfig(), None, [])
+    fake = types.ModuleType("unidecode")
+    fake.unidecode = lambda text: "unidecode was used"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "unidecode", fake)
+    after = make_article(article, SiteConfig(), None, [])
+    assert before.slug == after.slug == "oraia-mera-sto-erakleio"
+
+
 WRONG_TYPES = [
     ({"title": ["a", "b"]}, "title"),
     ({"date": "next tuesday"}, "date"),
