@@ -20,7 +20,7 @@ from typing import Any
 
 from .article_cache import Parsed
 from .fingerprint import digest_of
-from .models import Problem, Site, SourceFile, Story
+from .models import Grouping, Problem, Site, SourceFile, Story
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ class Data:
     boilerplate: Any = None
     boilerplate_fp: str = ""
     group_key: str | None = None
+    grouping_key: str | None = None  # what the grouping below was made from (``group_model.grouping_inputs``)
+    grouping: Grouping | None = None
     stories: tuple[Story, ...] | None = None
     site: Site | None = None
     memo: dict[str, tuple[str, str]] = field(default_factory=dict)  # output file → (page key, sha256)

@@ -12,6 +12,7 @@ development half of the evaluation data (``python benchmarks/grouping.py --fit``
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,6 +124,23 @@ def embedded_texts(articles: Sequence[Article], texts: Texts | None = None) -> l
     """
     titles, leads = texts or embedding_texts(articles)
     return list(dict.fromkeys([*titles, *(t for t in leads if t)]))
+
+
+def grouping_inputs(articles: Sequence[Article], texts: Texts) -> str:
+    """A digest of everything of ``articles`` that grouping reads (``article_signals`` and
+    ``group.group_articles``), in order: equal inputs give equal groupings, so a rebuild after an edit that
+    changes none of it (an outlet's name, a body past its lead and lexical evidence, a tag…) keeps the last
+    grouping. ``texts``: their ``embedding_texts``. Body features are taken as stored (compressed), not
+    unpacked (10,000 articles: 0.07 s instead of 0.25)."""
+    packed = Article.__dict__["body_features"]
+    titles, leads = texts
+    h = hashlib.sha256()
+    for a, title, lead in zip(articles, titles, leads):
+        stored = packed.stored(a) if lead else ()
+        evidence = (stored, "" if stored else a.text) if lead else ()  # no features: they are made from the text
+        when = a.date.timestamp() if a.date_origin in TRUSTED_DATES else None
+        h.update(repr((a.id, title, lead, evidence, when, a.lang, a.groupable, a.translation_key)).encode())
+    return h.hexdigest()
 
 
 def article_signals(articles: Sequence[Article], embedder: Embedder, texts: Texts | None = None) -> Signals:

