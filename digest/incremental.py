@@ -473,7 +473,7 @@ class Builder:
                 # nothing grouping reads has changed (an edit past a lead, a tag…): the same clusters, assembled
                 # into stories again from the articles as they are now
                 grouping = data.grouping
-                log.debug("group: what grouping reads is unchanged since the last build: its stories are kept")
+                log.debug("group: nothing grouping reads changed since the last build: its clusters are kept")
             else:
                 data.grouping = None
                 if self.embedder is None:
@@ -483,7 +483,7 @@ class Builder:
                 self.progress.stage("group", len(articles))
                 grouping = group_articles(articles, cfg.grouping, self.embedder, threads=self.workers,
                                           unload_encoder=not self.keep_encoder, texts=texts.pop())
-                # kept for the next build: its clusters and the pairs stories show (the others are only logged)
+                # kept for the next build: its clusters and the pairs stories show (not each article's nearest kept apart)
                 data.grouping = replace(grouping, pairs=tuple(p for p in grouping.pairs if p.joined))
                 data.grouping_key = inputs
             data.stories = assemble_stories(articles, grouping, cfg, languages)
