@@ -1,4 +1,4 @@
-"""Benchmark: full builds at scale (cold, warm, no-change, one-change), side by side with Hugo and Pelican.
+"""Benchmark: full builds at scale (cold, warm, no-change, one-change, outlet-change), beside Hugo and Pelican.
 
 One command generates a deterministic synthetic multilingual corpus (en fr de es; stories with 1–6
 versions across languages; dates over 30 days; bodies of a few hundred words; ~70 % Markdown with
@@ -16,6 +16,8 @@ Scenarios for digest:
   Hugo too; on tmpfs the same warm build takes ~3.5 s against Hugo's ~2.8 s);
 * no-change  — build again with nothing changed;
 * one-change — one article's headline edited, then build (the process exits when its pages are current);
+* outlet-change — one article's outlet renamed, then build: an edit grouping does not read (the last
+  grouping is kept, its stories assembled again);
 * serve-quick — the same edit through one long-lived ``digest.build.Builder`` (what ``digest serve`` can use):
   ``build(cfg, changed=[path], quick=True)``, save → the article's pages current on disk (stories as before);
 * serve-exact — the ``build(cfg)`` that follows it: output exactly as a clean build (grouping redone).
@@ -383,6 +385,18 @@ def edit_one(site: Path, run: int) -> Path:
     return path
 
 
+def edit_outlet(site: Path, run: int) -> Path:
+    """Rename the outlet of one article (another than ``edit_one``'s): the same file otherwise."""
+    files = sorted((site / "content").rglob("*.md"))
+    path = files[(run * 7919 + 1) % len(files)]
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    at = next(k for k, line in enumerate(lines) if line.startswith("source: "))
+    lines[at] = lines[at].rstrip('"') + f' Online {run}"' if lines[at].endswith('"') else lines[at] + f" Online {run}"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
 def serve_one(site: Path, runs: int) -> list[Run]:
     """One long-lived Builder (as ``digest serve`` keeps): edit, rebuild, page current."""
     code = (
@@ -415,7 +429,7 @@ def serve_one(site: Path, runs: int) -> list[Run]:
 
 def digest_scenarios(root: Path, runs: int) -> dict[str, list[Run]]:
     site = root / "digest"
-    res: dict[str, list[Run]] = {k: [] for k in ("cold", "warm", "no-change", "one-change")}
+    res: dict[str, list[Run]] = {k: [] for k in ("cold", "warm", "no-change", "one-change", "outlet-change")}
     for r in range(runs):
         for name in (".digest-cache", "output"):
             shutil.rmtree(site / name, ignore_errors=True)
@@ -425,6 +439,8 @@ def digest_scenarios(root: Path, runs: int) -> dict[str, list[Run]]:
         res["no-change"].append(digest_build(site))
         edit_one(site, r)
         res["one-change"].append(digest_build(site))
+        edit_outlet(site, r)
+        res["outlet-change"].append(digest_build(site))
         print(f"  digest run {r + 1}: " + ", ".join(f"{k} {v[-1].seconds:.2f}s/{v[-1].rss_mb:.0f}MB" for k, v in res.items()),
               file=sys.stderr, flush=True)
     return res
@@ -493,12 +509,12 @@ class Row:
 def table(rows: list[Row]) -> str:
     ref: dict[tuple[int, str], float] = {(r.n, r.tool): r.seconds for r in rows if r.tool in ("hugo", "pelican")}
     refmem = {(r.n, r.tool): r.rss for r in rows if r.tool in ("hugo", "pelican")}
-    head = f"{'articles':>9} {'tool':<8} {'scenario':<11} {'runs':>4} {'median s':>9} {'peak MB':>8} {'÷hugo':>7} {'÷pelican':>8} {'mem÷hugo':>8}"
+    head = f"{'articles':>9} {'tool':<8} {'scenario':<13} {'runs':>4} {'median s':>9} {'peak MB':>8} {'÷hugo':>7} {'÷pelican':>8} {'mem÷hugo':>8}"
     lines = [head, "-" * len(head)]
     for r in rows:
         h, p, hm = ref.get((r.n, "hugo")), ref.get((r.n, "pelican")), refmem.get((r.n, "hugo"))
         fmt = lambda x: f"{x:7.2f}" if x and not math.isnan(x) else "      -"  # noqa: E731
-        lines.append(f"{r.n:>9,} {r.tool:<8} {r.scenario:<11} {len(r.runs):>4} {r.seconds:>9.2f} {r.rss:>8.0f} "
+        lines.append(f"{r.n:>9,} {r.tool:<8} {r.scenario:<13} {len(r.runs):>4} {r.seconds:>9.2f} {r.rss:>8.0f} "
                      f"{fmt(r.seconds / h if h else None)} {fmt(r.seconds / p if p else None):>8} "
                      f"{fmt(r.rss / hm if hm else None):>8}")
     return "\n".join(lines)
@@ -545,14 +561,14 @@ def main(argv: list[str] | None = None) -> int:
         sizes = sorted({r.n for r in rows})
         if len(sizes) > 1:
             print("\ngrowth (digest, median seconds; n log n would give the ratio in brackets):")
-            for scen in ("cold", "warm", "no-change", "one-change"):
+            for scen in ("cold", "warm", "no-change", "one-change", "outlet-change"):
                 by_n = {r.n: r.seconds for r in rows if r.tool == "digest" and r.scenario == scen}
                 parts = []
                 for a, b in zip(sizes, sizes[1:]):
                     if a in by_n and b in by_n:
                         nlogn = (b * math.log(b)) / (a * math.log(a))
                         parts.append(f"{a:,}→{b:,}: ×{by_n[b] / by_n[a]:.1f} [×{nlogn:.1f}]")
-                print(f"  {scen:<11} " + "; ".join(parts))
+                print(f"  {scen:<13} " + "; ".join(parts))
     return 0
 
 
