@@ -374,27 +374,27 @@ def digest_build(site: Path) -> Run:
     return run_child([sys.executable, "-m", "digest.cli", "build", str(site)], site, digest_env())
 
 
-def edit_one(site: Path, run: int) -> Path:
-    """Change the headline of one article (a different one each run): a new title, the same file otherwise."""
+def _extend_front_matter(site: Path, pick: int, key: str, suffix: str) -> Path:
+    """Add ``suffix`` to the ``key:`` front matter value of one Markdown article (``pick`` chooses which), inside
+    its quotes: the same file otherwise."""
     files = sorted((site / "content").rglob("*.md"))
-    path = files[(run * 7919) % len(files)]
-    text = path.read_text(encoding="utf-8")
-    lines = text.split("\n")
-    lines[1] = lines[1].rstrip('"') + f' (update {run})"' if lines[1].endswith('"') else lines[1] + f" (update {run})"
+    path = files[pick % len(files)]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(k for k, line in enumerate(lines) if line.startswith(f"{key}: "))
+    line = lines[at]
+    lines[at] = line[:-1] + suffix + '"' if line.endswith('"') else line + suffix
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def edit_one(site: Path, run: int) -> Path:
+    """Change the headline of one article (a different one each run): a new title, the same file otherwise."""
+    return _extend_front_matter(site, run * 7919, "title", f" (update {run})")
 
 
 def edit_outlet(site: Path, run: int) -> Path:
     """Rename the outlet of one article (another than ``edit_one``'s): the same file otherwise."""
-    files = sorted((site / "content").rglob("*.md"))
-    path = files[(run * 7919 + 1) % len(files)]
-    text = path.read_text(encoding="utf-8")
-    lines = text.split("\n")
-    at = next(k for k, line in enumerate(lines) if line.startswith("source: "))
-    lines[at] = lines[at].rstrip('"') + f' Online {run}"' if lines[at].endswith('"') else lines[at] + f" Online {run}"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return _extend_front_matter(site, run * 7919 + 1, "source", f" Online {run}")
 
 
 def serve_one(site: Path, runs: int) -> list[Run]:
@@ -427,9 +427,12 @@ def serve_one(site: Path, runs: int) -> list[Run]:
     return [Run(t, doc["rss"], True) for t in doc["times"]], [Run(t, doc["rss"], True) for t in doc["exact"]]
 
 
+SCENARIOS = ("cold", "warm", "no-change", "one-change", "outlet-change")  # digest's, run in this order
+
+
 def digest_scenarios(root: Path, runs: int) -> dict[str, list[Run]]:
     site = root / "digest"
-    res: dict[str, list[Run]] = {k: [] for k in ("cold", "warm", "no-change", "one-change", "outlet-change")}
+    res: dict[str, list[Run]] = {k: [] for k in SCENARIOS}
     for r in range(runs):
         for name in (".digest-cache", "output"):
             shutil.rmtree(site / name, ignore_errors=True)
@@ -561,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes = sorted({r.n for r in rows})
         if len(sizes) > 1:
             print("\ngrowth (digest, median seconds; n log n would give the ratio in brackets):")
-            for scen in ("cold", "warm", "no-change", "one-change", "outlet-change"):
+            for scen in SCENARIOS:
                 by_n = {r.n: r.seconds for r in rows if r.tool == "digest" and r.scenario == scen}
                 parts = []
                 for a, b in zip(sizes, sizes[1:]):

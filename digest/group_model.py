@@ -136,8 +136,10 @@ def grouping_inputs(articles: Sequence[Article], texts: Texts) -> str:
     titles, leads = texts
     h = hashlib.sha256()
     for a, title, lead in zip(articles, titles, leads):
-        stored = packed.stored(a) if lead else ()
-        evidence = (stored, "" if stored else a.text) if lead else ()  # no features: they are made from the text
+        evidence: tuple[object, ...] = ()
+        if lead:
+            stored = packed.stored(a)
+            evidence = (stored, "" if stored else a.text)  # no features: they are made from the text
         when = a.date.timestamp() if a.date_origin in TRUSTED_DATES else None
         h.update(repr((a.id, title, lead, evidence, when, a.lang, a.groupable, a.translation_key)).encode())
     return h.hexdigest()

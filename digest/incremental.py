@@ -458,8 +458,8 @@ class Builder:
 
         languages = site_languages(cfg, articles)
         default = cfg.default_language or languages[0]
-        code = code_fingerprint(GROUP_MODULES, GROUP_PACKAGES)
-        key = digest_of(code, cfg.fingerprint(), languages, tuple(keys[a.id] for a in articles))
+        code, settings = code_fingerprint(GROUP_MODULES, GROUP_PACKAGES), cfg.fingerprint()
+        key = digest_of(code, settings, languages, tuple(keys[a.id] for a in articles))
         if key != data.group_key or data.stories is None:
             # the last build's stories (and its site, which holds them) are replaced: let them go before
             # grouping rather than after (at 100,000 articles ~100 MB resident, measured)
@@ -468,7 +468,7 @@ class Builder:
             # the texts to embed, computed once for both; handed over, not kept here (grouping lets the
             # leads go once they are embedded: 30 MB at 100,000 articles)
             texts = [embedding_texts(articles)]
-            inputs = digest_of(code, cfg.fingerprint(), grouping_inputs(articles, texts[0]))
+            inputs = digest_of(code, settings, grouping_inputs(articles, texts[0]))
             if inputs == data.grouping_key and data.grouping is not None:
                 # nothing grouping reads has changed (an edit past a lead, a tag…): the same clusters, assembled
                 # into stories again from the articles as they are now
