@@ -338,7 +338,11 @@ def read_file(file: Path, content_dir: Path, problems: list[Problem] | None = No
             raise ContentError(rel, f"is {st.st_size // 1_048_576} MB; articles over {MAX_BYTES // 1_048_576} MB "
                                     "are skipped: split it or remove it")
         with open(file, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+            # sized by the file: ``read(MAX_BYTES + 1)`` allocates 50 MB for each file (30-110 µs a file, against
+            # 13-16 µs); the rest is read only if the file grew since ``stat``
+            data = fh.read(min(st.st_size, MAX_BYTES) + 1)
+            if len(data) > st.st_size:
+                data += fh.read(MAX_BYTES + 1 - len(data))
     except RuntimeError:  # Path.resolve on a link loop (Python < 3.13)
         raise ContentError(rel, "is a link that loops back on itself: remove the link") from None
     except OSError as exc:

@@ -319,3 +319,22 @@ def test_a_file_deleted_between_scan_and_read_is_left_out_quietly(tmp_path: Path
 
     res = read_source(gone, content)
     assert res.source is None and res.error is None  # not an article, and not a problem to report
+
+
+def test_a_file_that_grows_while_being_read_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    live = tmp_path / "live.txt"
+    live.write_text("Headline\n\nFirst paragraph.\n", encoding="utf-8")
+    real_stat = Path.stat
+    grown = []
+
+    def stat_then_grow(self: Path, *args, **kwargs):  # a scraper appends right after the size was looked up
+        st = real_stat(self, *args, **kwargs)
+        if self == live and not grown and kwargs.get("follow_symlinks", True):  # (lstat calls stat too)
+            grown.append(True)
+            with open(live, "a", encoding="utf-8") as fh:
+                fh.write("A paragraph the scraper added meanwhile.\n")
+        return st
+
+    monkeypatch.setattr(Path, "stat", stat_then_grow)
+    src = read_file(live, tmp_path)
+    assert grown and src.body.endswith("First paragraph.\nA paragraph the scraper added meanwhile.\n")
