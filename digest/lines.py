@@ -50,14 +50,17 @@ class Unit:
     prose: bool  # body prose for certain: long and dense, or a whole sentence of a dozen words or more
 
 
-def _is_prose(text: str, klass: str) -> bool:
+def _is_prose(text: str, klass: str, nwords: int) -> bool:
     """Body prose for certain: long and dense in function words, or a whole sentence of a dozen words."""
-    return klass == "good" or (len(words(text)) >= 12 and text.endswith(SENTENCE_END))
+    return klass == "good" or (nwords >= 12 and text.endswith(SENTENCE_END))
 
 
-def is_sentence(text: str) -> bool:
-    """A whole sentence of five words or more ("It was unclear Thursday whether an award would be given.")."""
-    return text[:1].isupper() and text.endswith(SENTENCE_END) and len(words(text)) >= 5
+def is_sentence(text: str, nwords: int | None = None) -> bool:
+    """A whole sentence of five words or more ("It was unclear Thursday whether an award would be given.");
+    ``nwords``: its count of ``words`` when the caller has it."""
+    if not (text[:1].isupper() and text.endswith(SENTENCE_END)):
+        return False
+    return (len(words(text)) if nwords is None else nwords) >= 5
 
 
 def _split_units(body: str) -> list[tuple[int, str]]:
@@ -92,14 +95,14 @@ def _size(text: str) -> int:
     return len(text) + 2 * sum(1 for ch in text if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
 
 
-def _classify(text: str, lang: str | None) -> str:
-    """Context-free jusText class: good, near, short or bad."""
+def _classify(text: str, lang: str | None, toks: list[str]) -> str:
+    """Context-free jusText class: good, near, short or bad (``toks``: the ``words`` of ``text``)."""
     size = _size(text)
     if "©" in text or "(c)" in text.lower():
         return "bad"
     if size < LENGTH_LOW:  # a whole sentence of a dozen words is prose however short its words
-        return "near" if len(words(text)) >= 12 and text.endswith(SENTENCE_END) else "short"
-    density = stopword_density(text, lang)
+        return "near" if len(toks) >= 12 and text.endswith(SENTENCE_END) else "short"
+    density = stopword_density(text, lang, toks)
     if density is None:  # no function-word list for this language: sentences instead
         sentences = len(re.findall(r"[.!?。！？](?:\s|$)", text))
         density = STOP_HIGH if sentences >= 1 else 0.0
@@ -162,34 +165,39 @@ def _in_context(classes: list[str], sentences: list[bool] | None = None, prose: 
 def read_units(body: str, lang: str | None, boilerplate: Boilerplate | None) -> list[Unit]:
     parts = _split_units(body)
     texts = [" ".join(clean(t).split()) for _, t in parts]
+    # each line's matching key and words, once: every test below reads them (each was worked out up to five times)
+    keys = [normalise(t) for t in texts]
+    toks = [words(t) for t in texts]
+    counts = [len(w) for w in toks]
     base = []
-    for text in texts:
+    for text, key in zip(texts, keys):
         chrome = match_pattern(text)
-        if chrome is None and boilerplate is not None and normalise(text) in boilerplate.lines:
+        if chrome is None and boilerplate is not None and key in boilerplate.lines:
             chrome = "recurring"
         base.append(chrome)
     # recurring lines are chrome, unless they are prose: wire copy recurs across outlets
-    before = [_classify(t, lang) if c is None else "bad" for t, c in zip(texts, base)]
-    before = [b if c != "recurring" or _is_prose(t, b) else "bad" for t, c, b in zip(texts, base, before)]
-    proses = [chrome in (None, "recurring") and _is_prose(text, first) for text, chrome, first in zip(texts, base, before)]
-    classes = _in_context(before, [is_sentence(t) for t in texts], proses, base)
-    metas = [_meta(text, lang) for text in texts]
-    _mark_authors(texts, metas)
+    before = [_classify(t, lang, w) if c is None else "bad" for t, c, w in zip(texts, base, toks)]
+    before = [b if c != "recurring" or _is_prose(t, b, k) else "bad" for t, c, b, k in zip(texts, base, before, counts)]
+    proses = [chrome in (None, "recurring") and _is_prose(text, first, k)
+              for text, chrome, first, k in zip(texts, base, before, counts)]
+    classes = _in_context(before, [is_sentence(t, k) for t, k in zip(texts, counts)], proses, base)
+    metas = [_meta(text, lang, k) for text, k in zip(texts, counts)]
+    _mark_authors(texts, metas, counts)
     units = []
     for i, ((line, raw), text, chrome, klass, first) in enumerate(zip(parts, texts, base, classes, before)):
-        units.append(Unit(i, line, text, clean(raw, body=True), normalise(text), len(words(text)), chrome,
+        units.append(Unit(i, line, text, clean(raw, body=True), keys[i], counts[i], chrome,
                           *metas[i], klass, first, proses[i]))
     return units
 
 
-def _mark_authors(texts: list[str], metas: list[tuple[str | None, bool]]) -> None:
+def _mark_authors(texts: list[str], metas: list[tuple[str | None, bool]], counts: list[int]) -> None:
     """Author names are bylines too: after a bare "By", before a "Follow" button, or named in a byline."""
     names = set()
     for i, text in enumerate(texts):
         if metas[i][0] == "byline" and (m := _BYLINE_NAME.search(text)):
             names.add(normalise(m.group(1)))
     for i, text in enumerate(texts):
-        if metas[i][0] or not 1 <= len(words(text)) <= 5:
+        if metas[i][0] or not 1 <= counts[i] <= 5:
             continue
         after_by = i > 0 and _BARE_BY.match(texts[i - 1])
         before_follow = i + 1 < len(texts) and _FOLLOW.match(texts[i + 1])
@@ -197,14 +205,14 @@ def _mark_authors(texts: list[str], metas: list[tuple[str | None, bool]]) -> Non
             metas[i] = ("byline", metas[i][1])
 
 
-def _meta(text: str, lang: str | None) -> tuple[str | None, bool]:
+def _meta(text: str, lang: str | None, nwords: int) -> tuple[str | None, bool]:
     """("date" | "byline" | "caption" | None, whether the line holds a date): lines that sit around a headline."""
     if len(text) > 160:
         return None, False
     found = find_dates(text, lang)
     if _BYLINE.match(text):
         return "byline", bool(found)
-    if found and (sum(e - s for s, e, _ in found) >= 0.3 * len(text) or len(words(text)) <= 12):
+    if found and (sum(e - s for s, e, _ in found) >= 0.3 * len(text) or nwords <= 12):
         return "date", True
     if _CAPTION.search(text):
         return "caption", False

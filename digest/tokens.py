@@ -101,12 +101,14 @@ def words(text: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(text)]
 
 
-def stopword_density(text: str, lang: str | None) -> float | None:
-    """Share of tokens that are function words of ``lang`` (all known languages if unknown); None without a list."""
+def stopword_density(text: str, lang: str | None, toks: list[str] | None = None) -> float | None:
+    """Share of tokens that are function words of ``lang`` (all known languages if unknown); None without a list.
+    ``toks``: the ``words`` of ``text`` when the caller has them."""
     stop = STOPWORDS.get(lang or "", ALL_STOPWORDS if lang is None or lang in STOPWORDS else None)
     if stop is None:
         return None
-    toks = words(text)
+    if toks is None:
+        toks = words(text)
     return sum(t.replace("’", "'").split("'")[0] in stop or t in stop for t in toks) / len(toks) if toks else 0.0
 
 
