@@ -150,11 +150,11 @@ def article_signals(articles: Sequence[Article], embedder: Embedder, texts: Text
     ``embedding_texts`` when already known."""
     titles, leads = texts or embedding_texts(articles)
     has_body = np.array([bool(x) for x in leads], dtype=bool)
-    title_vecs = embedder.encode_half(titles)
+    title_vecs = embedder.encode_half(titles, keep_as="headlines")
     leads_half = np.zeros((len(titles), DIM), dtype=np.float16)  # calloc: rows without body cost nothing
     if has_body.any():
         idx = np.flatnonzero(has_body)
-        leads_half[idx] = embedder.encode_half([leads[i] for i in idx]).half
+        leads_half[idx] = embedder.encode_half([leads[i] for i in idx], keep_as="leads").half
     lead_vecs = HalfVectors(leads_half)
     vocab = Vocabulary()  # each article's features as ids at once: no set of strings per article is kept
     title_ids: list[np.ndarray] = []

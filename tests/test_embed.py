@@ -181,3 +181,75 @@ def test_a_model_loading_ahead_is_waited_for_and_loaded_once(tmp_path, monkeypat
     emb.load_soon()  # already loaded: nothing happens
     emb.unload()
     assert not emb.loaded and loads == [1]
+
+
+def _lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every key the embedder asks the SQLite cache for, from now on."""
+    asked: list[str] = []
+    real = Cache.get_many
+
+    def get_many(self, ns, keys):
+        keys = list(keys)
+        asked.extend(keys)
+        return real(self, ns, keys)
+
+    monkeypatch.setattr(Cache, "get_many", get_many)
+    return asked
+
+
+def test_a_set_of_texts_kept_as_a_file_is_read_back_from_it_bit_for_bit(vectors, tmp_path, monkeypatch):
+    """A rebuild reads its headlines' vectors from one flat file, not one cache lookup per headline."""
+    folder, v, _ = vectors
+    copy = tmp_path / "c"
+    shutil.copytree(folder, copy)
+    first = Embedder(copy).encode_half(TEXTS, keep_as="headlines")
+    assert (copy / "vectors-headlines.bin").is_file()
+    asked = _lookups(monkeypatch)
+    again = Embedder(copy)
+    second = again.encode_half(list(reversed(TEXTS)), keep_as="headlines")
+    assert asked == [] and again.encoded == 0
+    assert np.array_equal(second.half, first.half[::-1]) and np.array_equal(second[np.arange(3)], v[::-1])
+    # another name is another file: nothing of it yet, so the cache answers
+    Embedder(copy).encode_half(TEXTS, keep_as="leads")
+    assert len(asked) == 2
+
+
+def test_one_new_text_comes_from_the_cache_and_leaves_the_file_as_it_was(vectors, tmp_path, monkeypatch):
+    folder, v, _ = vectors
+    copy = tmp_path / "c"
+    shutil.copytree(folder, copy)
+    many = [f"Headline number {k} about the council budget" for k in range(120)]
+    Embedder(copy).encode_half(many, keep_as="headlines")
+    kept = (copy / "vectors-headlines.bin").read_bytes()
+    asked = _lookups(monkeypatch)
+    edited = many[:-1] + [TEXTS[1]]  # one headline of 120 changed: under 1 % stale, the file stays
+    emb = Embedder(copy)
+    out = emb.encode_half(edited, keep_as="headlines")
+    assert asked == [emb.key(TEXTS[1])] and (copy / "vectors-headlines.bin").read_bytes() == kept
+    assert np.array_equal(out[[119]], v[[1]])
+    changed = many[:100] + TEXTS[:2]  # many gone, two new: written again, with exactly these texts
+    Embedder(copy).encode_half(changed, keep_as="headlines")
+    asked.clear()
+    assert np.array_equal(Embedder(copy).encode_half(changed, keep_as="headlines")[[100, 101]], v[:2]) and asked == []
+
+
+@pytest.mark.parametrize("damage", ["truncated", "zeros", "another format", "other width"])
+def test_a_damaged_vector_file_is_ignored(vectors, tmp_path, damage):
+    folder, v, _ = vectors
+    copy = tmp_path / "c"
+    shutil.copytree(folder, copy)
+    Embedder(copy).encode_half(TEXTS, keep_as="headlines")
+    path = copy / "vectors-headlines.bin"
+    data = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) - 100])
+    elif damage == "zeros":
+        path.write_bytes(b"\x00" * len(data))
+    elif damage == "another format":  # sizes that add up, rows that mean something else
+        rows_at = 24 + 2 * 64
+        path.write_bytes(b"NDVEC999" + data[8:rows_at] + b"\x00" * (len(data) - rows_at))
+    else:
+        path.write_bytes(data[:8] + np.array([2, 256], dtype="<i8").tobytes() + data[24:])
+    emb = Embedder(copy)
+    assert np.array_equal(emb.encode_half(TEXTS, keep_as="headlines")[np.arange(3)], v)
+    assert emb.cached == 2 and emb.encoded == 0
