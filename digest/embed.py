@@ -211,10 +211,7 @@ class Embedder:
         table = np.zeros((len(unique), DIM), dtype=np.float16)  # each distinct text's vector, as cached
         have = np.zeros(len(unique), dtype=bool)
         if keep_as is not None:
-            at, rows = vector_file.lookup(self.cache.folder, keep_as, keys, DIM)
-            table[at] = rows
-            have[at] = True
-            del rows
+            have[vector_file.lookup(self.cache.folder, keep_as, keys, table)] = True
         in_file = int(have.sum())
         stored = self.cache.get_many("embedding", [k for k, h in zip(keys, have.tolist()) if not h])
         missing: list[int] = []

@@ -38,9 +38,11 @@ def _path(folder: Path, name: str) -> Path:
     return folder / f"vectors-{name}.bin"
 
 
-def lookup(folder: Path | None, name: str, keys: Sequence[str], dim: int) -> tuple[np.ndarray, np.ndarray]:
-    """(positions into ``keys`` found in the file, their rows as float16): empty when there is no usable file."""
-    none = np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float16)
+def lookup(folder: Path | None, name: str, keys: Sequence[str], into: np.ndarray) -> np.ndarray:
+    """Copy the rows of those ``keys`` that are in the file into the same rows of ``into`` (len(keys), width),
+    float16; return their positions (none without a usable file)."""
+    none = np.zeros(0, dtype=np.int64)
+    dim = into.shape[1]
     if folder is None or not keys:
         return none
     path = _path(folder, name)
@@ -62,15 +64,16 @@ def lookup(folder: Path | None, name: str, keys: Sequence[str], dim: int) -> tup
         wanted = np.array(keys, dtype=KEY)
         at = np.minimum(np.searchsorted(stored, wanted), n - 1)
         found = np.flatnonzero(stored[at] == wanted)
-        order = np.argsort(at[found], kind="stable")  # read the rows in file order
-        out = np.empty((len(found), dim), dtype=np.float16)
-        out[order] = rows[at[found][order]]
+        found = found[np.argsort(at[found], kind="stable")]  # read the rows in file order
+        for start in range(0, len(found), 8192):  # (a gather of every row at once would be a second copy)
+            part = found[start : start + 8192]
+            into[part] = rows[at[part]]
     except (OSError, ValueError) as exc:
         log.debug("%s cannot be read (%s): ignored", path, exc)
         return none
     finally:
         stored = rows = None  # unmapped
-    return found, out
+    return found
 
 
 def should_write(found: int, asked: int) -> bool:
