@@ -92,8 +92,8 @@ def write(folder: Path | None, name: str, keys: Sequence[str], rows: np.ndarray)
         with open(tmp, "wb") as fh:
             fh.write(MAGIC + np.array([len(keys), rows.shape[1]], dtype="<i8").tobytes())
             fh.write(np.array(keys, dtype=KEY)[order].tobytes())
-            for start in range(0, len(order), 8192):  # in steps: no second copy of every row
-                fh.write(np.ascontiguousarray(rows[order[start : start + 8192]], dtype="<f2").tobytes())
+            fh.writelines(np.ascontiguousarray(rows[order[start : start + 8192]], dtype="<f2").tobytes()
+                          for start in range(0, len(order), 8192))  # in steps: no second copy of every row
         os.replace(tmp, path)
     except OSError as exc:
         log.debug("vector file %s not written (%s)", path, exc)
