@@ -9,7 +9,8 @@ in file order.
 
 The file is an index, never the truth: it holds exactly the bytes the cache holds for those
 keys (the keys name the model and the text), a file that does not read right is ignored, and it
-is written whole to a temporary name and renamed, so a reader sees the old file or the new one.
+is written whole to a temporary name, flushed to the disk and renamed, so a reader (after a crash too)
+sees the old file or the new one.
 It is rewritten when more than ``STALE_SHARE`` of the texts asked for were not in it (a one-edit
 rebuild reads the edited headline from the cache and does not rewrite 200 MB).
 
@@ -19,8 +20,10 @@ keys (64 ASCII hex characters each, ascending), then the rows (float16, little-e
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -87,17 +90,21 @@ def write(folder: Path | None, name: str, keys: Sequence[str], rows: np.ndarray)
         return
     order = np.argsort(np.array(keys, dtype=KEY), kind="stable")
     path = _path(folder, name)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp: str | None = None
     try:
-        with open(tmp, "wb") as fh:
+        # a temporary file of this writer's own (``digest serve`` and ``digest build`` may write at once), on
+        # the disk before it is renamed: after a crash the file is the old one or the new one, whole
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=path.name + ".", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
             fh.write(MAGIC + np.array([len(keys), rows.shape[1]], dtype="<i8").tobytes())
             fh.write(np.array(keys, dtype=KEY)[order].tobytes())
             fh.writelines(np.ascontiguousarray(rows[order[start : start + 8192]], dtype="<f2").tobytes()
                           for start in range(0, len(order), 8192))  # in steps: no second copy of every row
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:
         log.debug("vector file %s not written (%s)", path, exc)
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
