@@ -21,9 +21,11 @@ keys (64 ASCII hex characters each, ascending), then the rows (float16, little-e
 from __future__ import annotations
 
 import contextlib
+import glob
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +37,7 @@ MAGIC = b"NDVEC001"
 _HEADER = len(MAGIC) + 16
 KEY = np.dtype("S64")
 STALE_SHARE = 0.01
+LEFTOVER_SECONDS = 3600
 
 
 def _path(folder: Path, name: str) -> Path:
@@ -108,3 +111,15 @@ def write(folder: Path | None, name: str, keys: Sequence[str], rows: np.ndarray)
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        return
+    _remove_leftovers(path)
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Delete temporary copies of ``path`` that a writer killed before its rename left behind (up to 100 MB each
+    at 100,000 articles); only those an hour old, so another writer's copy in progress stays."""
+    old = time.time() - LEFTOVER_SECONDS
+    for leftover in path.parent.glob(glob.escape(path.name) + ".*.tmp"):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < old:
+                leftover.unlink()

@@ -253,3 +253,22 @@ def test_a_damaged_vector_file_is_ignored(vectors, tmp_path, damage):
     emb = Embedder(copy)
     assert np.array_equal(emb.encode_half(TEXTS, keep_as="headlines")[np.arange(3)], v)
     assert emb.cached == 2 and emb.encoded == 0
+
+
+def test_a_copy_left_by_a_killed_writer_goes_once_it_is_old(vectors, tmp_path):
+    import os
+    import time
+
+    folder, _, _ = vectors
+    copy = tmp_path / "c"
+    shutil.copytree(folder, copy)
+    old = copy / "vectors-headlines.bin.k1ll3d.tmp"  # what a writer killed before its rename leaves
+    fresh = copy / "vectors-headlines.bin.wr1t1ng.tmp"  # another writer's, still being written
+    other = copy / "vectors-leads.bin.k1ll3d.tmp"
+    for leftover in (old, fresh, other):
+        leftover.write_bytes(b"\0" * 100)
+    for leftover in (old, other):
+        os.utime(leftover, (time.time() - 7200, time.time() - 7200))
+    Embedder(copy).encode_half(TEXTS, keep_as="headlines")
+    assert not old.exists() and fresh.exists() and other.exists()
+    assert sorted(p.name for p in copy.glob("vectors-headlines.bin*")) == ["vectors-headlines.bin", fresh.name]
