@@ -238,6 +238,12 @@ def link_centroids(
     # float32 unit centroid of each cluster id (zeros without usable vectors), for screening: rows of one
     # array, so a merge's neighbours are screened with one gather (every link makes a new id: it grows)
     units = np.zeros((len(members) + 1024, dim), dtype=np.float32)
+    # per cluster id too, for screening a merged cluster's neighbours in arrays: mean-time sums and counts
+    # (``margin`` rejects most of them on time at 100,000 articles), and its languages as bits when there
+    # are at most 64 (``margin`` rejects most of the rest: a shared language and a cosine under ``same``)
+    times = np.zeros((len(units), 2), dtype=np.float64)
+    bit = {lang: 1 << k for k, lang in enumerate(sorted(set(langs)))} if len(set(langs)) <= 64 else None
+    lang_bits = np.zeros(len(units), dtype=np.uint64)
     lang_sets: dict[int, frozenset[str]] = {}
     time_sum: dict[int, tuple[float, int]] = {}
     span: dict[int, tuple[float, float]] = {}
@@ -246,9 +252,12 @@ def link_centroids(
         """Cluster ``c``'s sums and sets, from its members, or from the two clusters it was made of (``parts``,
         whose entries are then dropped): a big story absorbs small ones one link at a time, and summing its
         members' vectors again at each link was most of this stage at 100,000 articles."""
-        nonlocal units
+        nonlocal units, times, lang_bits
         if c >= len(units):
-            units = np.concatenate([units, np.zeros((len(units) // 2, dim), dtype=np.float32)])
+            grow = len(units) // 2
+            units = np.concatenate([units, np.zeros((grow, dim), dtype=np.float32)])
+            times = np.concatenate([times, np.zeros((grow, 2), dtype=np.float64)])
+            lang_bits = np.concatenate([lang_bits, np.zeros(grow, dtype=np.uint64)])
         if parts is None:
             m = members[c]
             use = [x for x in m if usable[x]]
@@ -271,6 +280,9 @@ def link_centroids(
             norm.pop(b)
         norm[c] = float(np.linalg.norm(t)) if t is not None else 0.0
         units[c] = (t / norm[c]).astype(np.float32) if t is not None and norm[c] > 0 else 0.0
+        times[c] = time_sum[c]
+        if bit is not None:
+            lang_bits[c] = sum(bit[lang] for lang in lang_sets[c])
 
     def margin(a: int, b: int) -> float | None:
         ta, tb = total[a], total[b]
@@ -330,7 +342,18 @@ def link_centroids(
         if not xs:
             continue
         candidates = np.asarray(xs)
-        near = units[candidates] @ units[c] >= low - _SCREEN_SLACK
+        # a screen, never a decision: it only drops pairs ``margin`` rejects (a cosine below the pair's threshold
+        # by more than float32 can err; mean times further apart than the window, by the same float64 arithmetic)
+        if bit is None:
+            bar = low
+        else:
+            bar = np.where((lang_bits[candidates] & lang_bits[c]) != 0, same_threshold, cross_threshold)
+        near = units[candidates] @ units[c] >= bar - _SCREEN_SLACK
+        (sc, nc), (sx, nx) = times[c], times[candidates].T
+        if window_hours > 0 and nc:
+            dated = nx > 0
+            means = np.divide(sx, nx, out=np.zeros(len(nx)), where=dated)
+            near &= ~(dated & (np.abs(means - sc / nc) > window_hours))
         for x in candidates[near].tolist():
             d = margin(x, c)
             if d is not None and d >= 0:

@@ -75,3 +75,25 @@ def test_average_link_float64_scores_and_no_pairs() -> None:
     assert average_link(3, i, j, np.array([0.9, 0.2]), 0.45, forced=[[1, 2]]) == [[0, 1, 2]]
     empty = np.zeros(0, dtype=np.int32)
     assert average_link(2, empty, empty, np.zeros(0, dtype=np.float32), 0.5) == [[0], [1]]
+
+
+@pytest.mark.parametrize("hours_apart", [0.0, 20.0])
+def test_a_version_close_only_to_the_merged_story_is_linked(hours_apart: float) -> None:
+    """Two English headlines link (cosine 0.81 >= 0.80); a French one is under the cross-language 0.70 to each
+    (0.685) but over it to their merged centroid (0.72), and 20 hours from them inside a 48-hour window:
+    it joins once they have merged. What the screen of a merged cluster's neighbours must not drop."""
+    from digest.group_cluster import link_centroids
+
+    theta, phi = np.arccos(0.9513), np.arccos(0.72)  # cos 2θ = 0.81; the French: cos φ · cos θ = 0.685
+    vecs = np.array([[np.cos(theta), np.sin(theta), 0.0], [np.cos(theta), -np.sin(theta), 0.0],
+                     [np.cos(phi), 0.0, np.sin(phi)]], dtype=np.float32)
+    hours = np.array([1000.0, 1000.0, 1000.0 + hours_apart])
+    i, j = np.array([0, 0, 1]), np.array([1, 2, 2])  # candidate pairs: each cluster is a neighbour of the others
+    out, links = link_centroids([[0], [1], [2]], i, j, vecs, np.ones(3, dtype=bool), ("en", "en", "fr"), hours,
+                                0.80, 0.70, 48.0)
+    assert out == [[0, 1, 2]]
+    assert [tuple(sorted((a, b))) for a, b, _ in links] == [(0, 1), (0, 2)] and links[1][2] >= 0.70
+    # the same French headline two and a half days away is kept apart
+    out, _ = link_centroids([[0], [1], [2]], i, j, vecs, np.ones(3, dtype=bool), ("en", "en", "fr"),
+                            np.array([1000.0, 1000.0, 1060.0]), 0.80, 0.70, 48.0)
+    assert out == [[0, 1], [2]]
