@@ -212,10 +212,10 @@ class Embedder:
         have = np.zeros(len(unique), dtype=bool)
         if keep_as is not None:
             have[vector_file.lookup(self.cache.folder, keep_as, keys, table)] = True
-        in_file = int(have.sum())
-        stored = self.cache.get_many("embedding", [k for k, h in zip(keys, have.tolist()) if not h])
+        absent = np.flatnonzero(~have).tolist()
+        stored = self.cache.get_many("embedding", [keys[u] for u in absent])
         missing: list[int] = []
-        for u in np.flatnonzero(~have).tolist():
+        for u in absent:
             blob = stored.pop(keys[u], None)
             if blob is not None and len(blob) == DIM * 2:
                 table[u] = np.frombuffer(blob, dtype=np.float16)
@@ -231,7 +231,7 @@ class Embedder:
             self.cache.put_many("embedding", {keys[u]: half[r].tobytes() for r, u in enumerate(batch)})
             table[batch] = half
             self.encoded += len(batch)
-        if keep_as is not None and vector_file.should_write(in_file, len(unique)):
+        if keep_as is not None and vector_file.should_write(len(unique) - len(absent), len(unique)):
             vector_file.write(self.cache.folder, keep_as, keys, table)
         if len(unique) == len(texts):
             return HalfVectors(table)

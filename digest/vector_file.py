@@ -55,7 +55,7 @@ def lookup(folder: Path | None, name: str, keys: Sequence[str], into: np.ndarray
     try:
         with open(path, "rb") as fh:
             head = fh.read(_HEADER)
-        size = path.stat().st_size
+            size = os.fstat(fh.fileno()).st_size
     except OSError:
         return none
     if len(head) != _HEADER or head[: len(MAGIC)] != MAGIC:
@@ -91,7 +91,9 @@ def write(folder: Path | None, name: str, keys: Sequence[str], rows: np.ndarray)
     """Replace the file with these keys (distinct) and their float16 rows; a failure only costs speed."""
     if folder is None or not keys:
         return
-    order = np.argsort(np.array(keys, dtype=KEY), kind="stable")
+    ordered = np.array(keys, dtype=KEY)
+    order = np.argsort(ordered, kind="stable")
+    ordered = ordered[order]
     path = _path(folder, name)
     tmp: str | None = None
     try:
@@ -100,7 +102,7 @@ def write(folder: Path | None, name: str, keys: Sequence[str], rows: np.ndarray)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=path.name + ".", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             fh.write(MAGIC + np.array([len(keys), rows.shape[1]], dtype="<i8").tobytes())
-            fh.write(np.array(keys, dtype=KEY)[order].tobytes())
+            fh.write(ordered.tobytes())
             fh.writelines(np.ascontiguousarray(rows[order[start : start + 8192]], dtype="<f2").tobytes()
                           for start in range(0, len(order), 8192))  # in steps: no second copy of every row
             fh.flush()
