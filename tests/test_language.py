@@ -45,25 +45,6 @@ def test_answers_are_iso_639_1_codes() -> None:
         assert len(code) == 2 and code.isalpha() and code.islower()
 
 
-def test_languages_narrow_the_choice() -> None:
-    code, confidence = detect_language("Ear Candy!", languages=["de", "en"])
-    assert code in ("de", "en")
-    assert detect_language("Der Sommer ist da", languages=["fr", "de"])[0] == "de"
-
-
-def test_a_narrowed_choice_leaves_the_default_one_as_it_was() -> None:
-    """Narrowed models share the loaded model's tables: narrowing one must not narrow the others."""
-    text = "The government announced new measures against the flooding on Tuesday."
-    before = detect_language(text)
-    assert detect_language(text, languages=["fr", "de"])[0] in ("fr", "de")
-    assert detect_language(text) == before and before[0] == "en"
-    assert detect_language(text, languages=["en", "nl"])[0] == "en"
-
-
-def test_unknown_languages_only_is_undetermined() -> None:
-    assert detect_language("Hello world, this is English.", languages=["xx"]) == ("und", 0.0)
-
-
 def test_fallback_reads_the_page_when_the_text_is_too_short() -> None:
     page = (
         "Startseite Über uns Kontakt. Veröffentlicht am 11. April von der Redaktion. "
