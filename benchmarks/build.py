@@ -24,10 +24,11 @@ Scenarios for digest:
 
     PYTHONPATH=. python benchmarks/build.py                   # 1,000 and 10,000 articles, 3 runs
     PYTHONPATH=. python benchmarks/build.py --sizes 100000 --runs 1 --no-others
-    PYTHONPATH=. python benchmarks/build.py --sizes 1000 10000 100000 --curve   # growth from 10k to 100k
+    PYTHONPATH=. python benchmarks/build.py --sizes 10000 100000 --runs 1 --no-others   # and the growth from 10k to 100k
 
 Not part of the test suite (it takes minutes). Medians over ``--runs``; ratios are against Hugo and
-Pelican measured in the same run, on the same machine, in alternation with digest's runs.
+Pelican measured in the same run, on the same machine, just before digest's runs (Hugo and Pelican
+alternating). With more than one size, the growth of each scenario's median is printed beside n log n's.
 """
 
 from __future__ import annotations
