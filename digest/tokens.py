@@ -109,7 +109,11 @@ def stopword_density(text: str, lang: str | None, toks: list[str] | None = None)
         return None
     if toks is None:
         toks = words(text)
-    return sum(t.replace("’", "'").split("'")[0] in stop or t in stop for t in toks) / len(toks) if toks else 0.0
+    if not toks:
+        return 0.0
+    # a word counts, or its part before an apostrophe ("l'homme" for "l")
+    return sum(1 for t in toks if t in stop or (("'" in t or "’" in t) and t.replace("’", "'").split("'")[0] in stop)
+               ) / len(toks)
 
 
 _CONTENT_MIN = 3

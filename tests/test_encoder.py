@@ -10,11 +10,11 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from digest.embed import Embedder
-from digest.encoder import TokenReuseBackend, reuses_tokens
+from digest.encoder import TOKEN_BUDGET, TokenReuseBackend, reuses_tokens
 
 TEXTS = ["Russian missile strike on Kharkiv kills 12", "Une frappe russe sur Kharkiv fait 12 morts",
          "Ракетный удар по Харькову", "東京五輪の開会式", "¿Quién ganó la medalla de oro?", "", "a",
-         "Kharkiv Kharkiv Kharkiv Kharkiv", "gold " * 450,  # longer than a micro-batch on its own
+         "Kharkiv Kharkiv Kharkiv Kharkiv", "gold " * (TOKEN_BUDGET + 50),  # longer than a micro-batch on its own
          "Le maire de Velrican démissionne après un audit"]
 
 
