@@ -137,6 +137,7 @@ def _stage_read(st: _State) -> None:
 def _stage_articles(st: _State) -> None:
     from .articles import make_article
     from .extract import learn_boilerplate
+    from .tokens import forget_lines
 
     boilerplate = learn_boilerplate([(s.path, s.body) for s in st.sources if s.format == "txt"])
     parsed = _parse_cached(st, boilerplate) if st.parse_cache else None
@@ -159,6 +160,7 @@ def _stage_articles(st: _State) -> None:
             log.info("%s: draft, not published (build with --drafts to include it)", src.path)
             continue
         st.articles.append(article)
+    forget_lines()
     st.articles = _unique_slugs(st.articles)
 
 

@@ -30,6 +30,7 @@ from .page_cache import STEP, PageCache, pack
 from .parallel import MIN_ITEMS, ordered_imap, ordered_map
 from .prewarm import prewarm_embeddings
 from .progress import Progress
+from .tokens import forget_lines
 
 if TYPE_CHECKING:
     from .embed import Embedder
@@ -396,6 +397,7 @@ class Builder:
             cache.put_many(fresh)
             cache.cache.close()
             log.debug("articles: %d parsed, %d from the article cache", len(todo), len(found))
+        forget_lines()  # (what learning the boilerplate left for the parsing: its work is done)
         for _, e in usable:  # bodies are not kept between builds (re-read when needed)
             if e.source is not None and e.source.body:
                 e.source = replace(e.source, body="", front_matter={})
