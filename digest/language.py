@@ -7,10 +7,10 @@ default we fold varieties into their ISO 639-1 macro language (Egyptian Arabic �
 Wu → zh, Nynorsk → no) and leave out the others.
 
 Measured on the shared evaluation data against py3langid, which this module used before (each with
-its own label rules of this kind): 4,250 OG2021 headlines (one line each,
-9 languages) 98.5 % (py3langid 98.5 %), 2,447 WMT headlines 96.4 % (95.6 %), their full texts 100 %
-(100 %). A headline takes 0.035 ms (py3langid 0.245 ms), a full text 0.26 ms (0.41 ms); inside a
-build, where py3langid's 84 MB of tables fell out of the CPU caches between pages, 0.8 ms a text.
+its own label rules of this kind): 4,250 OG2021 headlines (one line each, 9 languages) 98.5 %
+(py3langid 98.5 %), 2,447 WMT headlines 96.4 % (95.6 %), their full texts 100 % (100 %). A headline
+takes 0.035 ms (py3langid 0.245 ms), a full text 0.10 ms (``MAX_CHARS``; py3langid read 1,000 characters
+in 0.41 ms alone, 0.8 ms inside a build, where its 84 MB of tables fell out of the CPU caches between pages).
 Short texts are the weak spot, hence ``fallback``.
 """
 
