@@ -16,13 +16,10 @@ Short texts are the weak spot, hence ``fallback``.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from functools import lru_cache
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 UNDETERMINED = "und"
 # Text read (the start): more does not change the answer, only the time (linear in it). With this model the answers
