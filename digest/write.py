@@ -106,22 +106,27 @@ def safe_relpath(name: str) -> PurePosixPath:
 
 
 class _Folders:
-    """Checks of the folders on the way to output files, each folder looked at once per write."""
+    """Checks of the folders on the way to output files, each folder looked at once per write.
+
+    Folders are path strings (``os.path.dirname`` of ``os.path.join(root, name)`` for a checked name): a write
+    looks at every page's folder, and pathlib's objects were half of the writer's own time."""
 
     def __init__(self, target: Path) -> None:
         self.target = target
-        self._seen: dict[Path, str | None] = {target: None}
-        self.missing: set[Path] = set()  # folders looked at that are not there (yet)
+        self.root = str(target)
+        self._seen: dict[str, str | None] = {self.root: None}
+        self.missing: set[str] = set()  # folders looked at that are not there (yet)
 
-    def problem(self, folder: Path) -> str | None:
+    def problem(self, folder: str) -> str | None:
         """None if ``folder`` is (or can be made) a real folder inside the output; else what is in the way.
 
         Raises BuildError for a linked folder that leads outside the output (never written through).
         """
         if folder in self._seen:
             return self._seen[folder]
-        found = self.problem(folder.parent) if folder.parent != folder else "outside"
-        if found is None and folder.parent in self.missing:
+        parent = os.path.dirname(folder)
+        found = self.problem(parent) if parent != folder else "outside"
+        if found is None and parent in self.missing:
             self.missing.add(folder)  # inside a folder that is not there: not looked for
         elif found is None:
             try:
@@ -130,14 +135,23 @@ class _Folders:
                 st = None
                 self.missing.add(folder)
             if st is not None and stat.S_ISLNK(st.st_mode):
-                real = folder.resolve()
+                real = Path(folder).resolve()
                 if real != self.target and self.target not in real.parents:
                     raise BuildError(f"refusing to write into {folder}: it is a link that leads outside {self.target}")
-                found = None if real.is_dir() else f"{folder.relative_to(self.target).as_posix()} (a link where the build needs a folder)"
+                found = None if real.is_dir() else f"{self._relative(folder)} (a link where the build needs a folder)"
             elif st is not None and not stat.S_ISDIR(st.st_mode):
-                found = f"{folder.relative_to(self.target).as_posix()} (a file where the build needs a folder)"
+                found = f"{self._relative(folder)} (a file where the build needs a folder)"
         self._seen[folder] = found
         return found
+
+    def _relative(self, folder: str) -> str:
+        return Path(folder).relative_to(self.target).as_posix()
+
+
+def _inside(root: str, name: str) -> str:
+    """The path of output file ``name`` (checked by :func:`safe_relpath`) under the output folder ``root``."""
+    safe_relpath(name)
+    return os.path.join(root, name)
 
 
 # -- the manifest (the commit record) ---------------------------------------------------------------
@@ -191,11 +205,13 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_sha(path: Path) -> str | None:
+def _file_sha(path: str | Path) -> str | None:
+    """SHA-256 of a regular file's bytes; None for a link, a folder, or a file that cannot be read."""
     try:
-        if path.is_symlink() or not path.is_file():
+        if not stat.S_ISREG(os.lstat(path).st_mode):
             return None
-        return _sha(path.read_bytes())
+        with open(path, "rb") as f:
+            return _sha(f.read())
     except OSError:
         return None
 
@@ -207,7 +223,7 @@ def _umask_hides_bits() -> bool:
     return bool(mask & 0o644)
 
 
-def _write_file(path: Path, data: bytes, *, flush: bool = True, chmod: bool = True) -> None:
+def _write_file(path: str | Path, data: bytes, *, flush: bool = True, chmod: bool = True) -> None:
     """Create ``path`` (replacing it) with ``data``, flushed to disk unless ``flush`` is False; made 644
     whatever the umask unless ``chmod`` is False (the caller knows the umask leaves 644 as it is)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
@@ -244,6 +260,21 @@ def _remove_tree(folder: Path) -> None:
         folder.unlink()
     elif folder.exists():
         shutil.rmtree(folder)
+
+
+def _make_folder(folder: str) -> None:
+    """``Path(folder).mkdir(parents=True, exist_ok=True)``, on a path string."""
+    try:
+        os.mkdir(folder)
+    except FileNotFoundError:
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            raise
+        _make_folder(parent)
+        _make_folder(folder)
+    except OSError:
+        if not os.path.isdir(folder):
+            raise
 
 
 def _prune_empty_dirs(folder: Path, stop: Path) -> None:
@@ -285,12 +316,12 @@ def _apply(target: Path, manifest: _Manifest, new: Collection[str] | None = None
 
     Returns (moved, removed, kept).
     """
-    staging = target / STAGING
+    root = str(target)
+    staging = os.path.join(root, STAGING)
     folders = _Folders(target)
     moved: list[str] = []
-    made: set[Path] = set()
-    moves = [(name, staging / _staged_name(i), target.joinpath(*safe_relpath(name).parts))
-             for i, name in enumerate(manifest.moves)]
+    made: set[str] = set()
+    moves = [(name, os.path.join(staging, _staged_name(i)), _inside(root, name)) for i, name in enumerate(manifest.moves)]
     # new paths first (nothing served links to them yet), then the changed ones: a kill in between leaves
     # every link of the old pages working; after a kill the repeat goes on in the same order
     if new is None:
@@ -303,12 +334,13 @@ def _apply(target: Path, manifest: _Manifest, new: Collection[str] | None = None
                 continue
         except FileNotFoundError:
             continue  # already moved by the interrupted write
-        in_the_way = folders.problem(dst.parent)
+        folder = os.path.dirname(dst)
+        in_the_way = folders.problem(folder)
         if in_the_way:
             raise BuildError(f"cannot write {name}: {in_the_way}")
-        if dst.parent not in made:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            made.add(dst.parent)
+        if folder not in made:
+            _make_folder(folder)
+            made.add(folder)
         os.replace(src, dst)
         moved.append(name)
     removed: list[str] = []
@@ -316,7 +348,7 @@ def _apply(target: Path, manifest: _Manifest, new: Collection[str] | None = None
     for name, sha in sorted(manifest.removals.items()):
         rel = safe_relpath(name)
         path = target.joinpath(*rel.parts)
-        if not (path.is_file() or path.is_symlink()) or folders.problem(path.parent):
+        if not (path.is_file() or path.is_symlink()) or folders.problem(str(path.parent)):
             continue
         if sha is not None and not path.is_symlink() and _file_sha(path) != sha:
             kept.append(name)
@@ -395,6 +427,7 @@ class OutputWriter:
         self._previous: dict[str, str | None] = {}
         self._had_manifest = False
         self._folders = _Folders(self.target)
+        self._staging = os.path.join(self._folders.root, STAGING)
         self._committed = False  # once the manifest is committed, the staged files are the next build's to finish
 
     def __enter__(self) -> OutputWriter:
@@ -431,18 +464,18 @@ class OutputWriter:
         """A file of this build: staged if new or changed, nothing written if output/ already holds these bytes.
 
         Returns the SHA-256 of ``data`` (``sha`` when the caller already knows it)."""
-        rel = safe_relpath(name)
+        path = _inside(self._folders.root, name)
         if name in self.hashes:
             raise BuildError(f"internal error: {name} produced twice")
         self.hashes[name] = sha = sha or _sha(data)
-        path = self.target.joinpath(*rel.parts)
-        in_the_way = self._folders.problem(path.parent)
+        folder = os.path.dirname(path)
+        in_the_way = self._folders.problem(folder)
         if in_the_way:
             self._conflicts.append(in_the_way)
             return sha
         try:
             st = None
-            if path.parent not in self._folders.missing:  # (in a folder that is not there, no file is either)
+            if folder not in self._folders.missing:  # (in a folder that is not there, no file is either)
                 try:
                     st = os.lstat(path)
                 except FileNotFoundError:
@@ -454,7 +487,7 @@ class OutputWriter:
             elif st is not None and name not in self._previous:
                 self._conflicts.append(name)
             elif not self._conflicts:  # (after a conflict nothing will be written: stop staging)
-                _write_file(self.target / STAGING / _staged_name(len(self._moves)), data, flush=False,
+                _write_file(os.path.join(self._staging, _staged_name(len(self._moves))), data, flush=False,
                             chmod=self._chmod)
                 self._moves.append(name)
                 if st is None:
@@ -467,12 +500,11 @@ class OutputWriter:
         """A file the caller believes is in output/ with these bytes (``sha``), as this builder wrote it last time
         (same size and time): neither read nor hashed if the manifest agrees; else the file is read and
         hashed, and only if it differs are its bytes asked for (``data()``, a render) and added."""
-        rel = safe_relpath(name)
+        path = _inside(self._folders.root, name)
         if name not in self.hashes:
             vouched = not self.recovered and self._previous.get(name) == sha
             if not vouched:
-                path = self.target.joinpath(*rel.parts)
-                vouched = not self._folders.problem(path.parent) and _file_sha(path) == sha
+                vouched = not self._folders.problem(os.path.dirname(path)) and _file_sha(path) == sha
             if vouched:
                 self.hashes[name] = sha
                 self._unchanged += 1
@@ -513,7 +545,7 @@ class OutputWriter:
                 path = self.target.joinpath(*safe_relpath(name).parts)
             except BuildError:
                 continue
-            if not (path.is_file() or path.is_symlink()) or self._folders.problem(path.parent):
+            if not (path.is_file() or path.is_symlink()) or self._folders.problem(str(path.parent)):
                 continue
             if self._previous[name] is not None and not path.is_symlink() and _file_sha(path) != self._previous[name]:
                 kept.append(name)

@@ -228,7 +228,7 @@ def test_files_the_caller_vouches_for_are_neither_read_nor_hashed(tmp_path: Path
     hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     read: list[str] = []
     real_sha = w._file_sha
-    monkeypatch.setattr(w, "_file_sha", lambda path: read.append(path.name) or real_sha(path))
+    monkeypatch.setattr(w, "_file_sha", lambda path: read.append(os.path.basename(path)) or real_sha(path))
     new = {"a.html": b"<p>a</p>", "b.html": b"<p>b, changed</p>"}
     report = write_output(tmp_path / "site" / "output", new, site_root=tmp_path / "site",
                           content_dir=tmp_path / "site" / "content",
