@@ -26,7 +26,7 @@ from .errors import BuildError
 from .fingerprint import code_fingerprint, digest_of, files_fingerprint, installed_code
 from .gc_tuning import fewer_full_collections
 from .models import Article, PairScore, Problem, Site, Story
-from .page_cache import STEP, PageCache, pack
+from .page_cache import AHEAD, STEP, PageCache, pack, read_ahead
 from .parallel import MIN_ITEMS, ordered_imap, ordered_map
 from .prewarm import prewarm_embeddings
 from .progress import Progress
@@ -584,17 +584,20 @@ class Builder:
         restored: set[int] = set()
         self.progress.stage("copy", len(gone))
         gone = sorted(gone, key=lambda i: old[jobs[i].out][1])  # by sha: each step reads one stretch of the cache
-        for start in range(0, len(gone), STEP):
-            step = gone[start : start + STEP]
-            wanted: dict[str, list[int]] = {}  # sha -> the pages with those bytes (identical pages share one)
-            for i in step:
-                wanted.setdefault(old[jobs[i].out][1], []).append(i)
-            for sha, body in pages.each(wanted):
+        steps: list[dict[str, list[int]]] = []  # sha -> the pages with those bytes (identical pages share one)
+        for start in range(0, len(gone), AHEAD):
+            steps.append({})
+            for i in gone[start : start + AHEAD]:
+                steps[-1].setdefault(old[jobs[i].out][1], []).append(i)
+        assert pages.cache.folder is not None
+        for k, found in enumerate(read_ahead(pages.cache.folder, steps)):
+            wanted = steps[k]
+            for sha, body in found:
                 for i in wanted[sha]:
                     writer.add(jobs[i].out, body, sha)
                     memo[jobs[i].out] = old[jobs[i].out]
                     restored.add(i)
-            self.progress.advance(len(step))
+            self.progress.advance(sum(len(v) for v in wanted.values()))
         return restored
 
     def close(self) -> None:

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from .cache import Cache
 
 NAMESPACE = "page"
 LEVEL = 1  # zlib: level 6 packs 10% smaller at 1.5× the time
 STEP = 2048  # pages read or written at a time (a page packs to ~2-3 KB)
+AHEAD = 512  # pages unpacked ahead of the writer by ``read_ahead`` (a page is ~10 KB unpacked)
 
 
 def pack(body: bytes) -> bytes:
@@ -42,3 +45,20 @@ class PageCache:
                 continue
             if hashlib.sha256(body).hexdigest() == sha:
                 yield sha, body
+
+
+def read_ahead(folder: Path, steps: Sequence[Iterable[str]]) -> Iterator[list[tuple[str, bytes]]]:
+    """For each step of SHA-256s, the (sha, page) pairs of :meth:`PageCache.each`, read one step ahead of the
+    caller on a thread of its own, with its own connection to the cache in ``folder``. SQLite, unpacking and
+    hashing let go of the GIL, as does creating files: the copy of a warm build reads while it writes."""
+    reader = PageCache(Cache(folder))  # used on the reading thread only (a connection belongs to its thread)
+    with ThreadPoolExecutor(1, thread_name_prefix="page-cache") as pool:
+        try:
+            ahead = [pool.submit(lambda shas: list(reader.each(shas)), step) for step in steps[:1]]
+            for k in range(len(steps)):
+                found = ahead.pop().result()
+                if k + 1 < len(steps):
+                    ahead.append(pool.submit(lambda shas: list(reader.each(shas)), steps[k + 1]))
+                yield found
+        finally:
+            pool.submit(reader.cache.close)  # after the step still in flight, if the caller stopped early
