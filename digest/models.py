@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import sys
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any, Literal, Mapping
@@ -120,6 +120,23 @@ class Article:
         object.__setattr__(new, "slug", slug)
         return new
 
+    def __eq__(self, other: object) -> bool:
+        """The dataclass's field-by-field equality, but packed bodies are first compared as kept: the same packed
+        bytes are the same text. Unpacking both bodies was most of comparing two articles (each build compares the
+        articles renamed for a clashing slug with the last build's: 2,193 on the 10,000-article benchmark site)."""
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        if self is other:
+            return True
+        for name in _ARTICLE_FIELDS:
+            packed = _PACKED_FIELDS.get(name)
+            if packed is not None and packed.stored(self) == packed.stored(other):
+                continue
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if mine is not theirs and mine != theirs:  # (as a tuple of fields compares: a NaN equals itself)
+                return False
+        return True
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickling (saved build state, article cache): the evidence lines are a few thousand distinct
         strings repeated over every article; interned, one copy of each is kept (100,000 articles:
@@ -128,6 +145,10 @@ class Article:
         if evidence:
             state["evidence"] = tuple(sys.intern(e) for e in evidence)
         self.__dict__.update(state)
+
+
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+_PACKED_FIELDS = {name: vars(Article)[name] for name in _ARTICLE_FIELDS if isinstance(vars(Article).get(name), _Packed)}
 
 
 @dataclass(frozen=True)

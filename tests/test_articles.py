@@ -112,3 +112,33 @@ def test_article_bodies_are_stored_compressed_and_read_back_exactly():
     odd = ("a\0b " * 100, "", "c")  # a NUL inside a paragraph, an empty paragraph: still exact
     assert replace(a, paragraphs=odd).paragraphs == odd
     assert Article(id="e", path="e.md", format="md", title="T", lang="fr", date=a.date, slug="e").paragraphs == ()
+
+
+def test_articles_are_equal_exactly_when_every_field_is():
+    # equality compares packed bodies as kept before unpacking them: it must still be field-by-field equality
+    from dataclasses import astuple, fields, replace
+
+    from digest.models import Article
+
+    paras = tuple(f"Paragraph {k} of a long body about the minister's statement on prices." for k in range(40))
+    a = Article(id="a", path="a.md", format="md", title="T", lang="fr", date=datetime(2024, 3, 5, tzinfo=ZoneInfo("UTC")),
+                slug="a", paragraphs=paras, body_markdown="\n\n".join(paras) + "\n", body_features=("x", "y") * 60,
+                lang_confidence=float("nan"))
+    same = Article(**{f.name: getattr(a, f.name) for f in fields(Article)})  # packed again, from the values
+    assert same == a and hash(same) == hash(a) and a.with_slug("a") == a
+    for field in fields(Article):
+        value = getattr(a, field.name)
+        if isinstance(value, tuple):
+            other = value[:-1] + ("changed",)
+        elif isinstance(value, str):
+            other = value + " changed"
+        elif isinstance(value, bool):
+            other = not value
+        elif isinstance(value, float):
+            other = 0.5
+        else:
+            other = a.date.replace(year=2023)
+        changed = replace(a, **{field.name: other})
+        assert changed != a and a != changed, field.name
+        assert (changed == a) == (astuple(changed) == astuple(a))
+    assert a != "a" and a != replace(a, paragraphs=paras[:-1])
