@@ -36,8 +36,8 @@ def stories_json(site: Site, url: Any) -> bytes:
                 ],
             }
         )
-    # one story a line, each written by json's C encoder (indent=2 falls back to its Python encoder: 0.10 s against
-    # 0.03 s for the 10,000-article benchmark site, on every build that regroups; 4.7 MB against 3.5 MB); a
+    # one story a line, each written by json's C encoder (indent=2 falls back to its Python encoder: 0.090 s against
+    # 0.027 s for the 10,000-article benchmark site, on every build that regroups; 4.6 MB against 3.4 MB); a
     # story's changes still show as the lines of a diff
     def dumps(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
