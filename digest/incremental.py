@@ -611,10 +611,9 @@ DEFERRED = ("api/stories.json", "sitemap.xml", "robots.txt")  # and every editio
 
 def _content_signatures(cfg: SiteConfig, problems: list[Problem]) -> dict[str, bs.Signature | None]:
     """Every content file (content-relative path) with its signature (size, time…), in walk order."""
-    from .read import find_content_files
+    from .read import content_files
 
-    return {f.relative_to(cfg.content_path).as_posix(): bs.signature(f)
-            for f in find_content_files(cfg.content_path, problems)}
+    return {rel: bs.signature(f) for rel, f in content_files(cfg.content_path, problems)}
 
 
 def _inputs_key(cfg: SiteConfig) -> str:
