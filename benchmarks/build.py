@@ -569,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--settle", type=float, default=None,
                     help="seconds between deleting outputs (default: 61 on ext4, else 0; see above)")
     args = ap.parse_args(argv)
-    SETTLE[0] = default_settle(args.work if args.work.exists() else args.work.parent) if args.settle is None else args.settle
+    SETTLE[0] = default_settle(args.work) if args.settle is None else args.settle
     print(f"  settle: {SETTLE[0]:.0f} s between deletions", file=sys.stderr, flush=True)
     rows: list[Row] = []
     summaries: list[str] = []

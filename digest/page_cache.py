@@ -52,13 +52,17 @@ def read_ahead(folder: Path, steps: Sequence[Iterable[str]]) -> Iterator[list[tu
     caller on a thread of its own, with its own connection to the cache in ``folder``. SQLite, unpacking and
     hashing let go of the GIL, as does creating files: the copy of a warm build reads while it writes."""
     reader = PageCache(Cache(folder))  # used on the reading thread only (a connection belongs to its thread)
+
+    def read(shas: Iterable[str]) -> list[tuple[str, bytes]]:
+        return list(reader.each(shas))
+
     with ThreadPoolExecutor(1, thread_name_prefix="page-cache") as pool:
         try:
-            ahead = [pool.submit(lambda shas: list(reader.each(shas)), step) for step in steps[:1]]
+            ahead = [pool.submit(read, step) for step in steps[:1]]
             for k in range(len(steps)):
                 found = ahead.pop().result()
                 if k + 1 < len(steps):
-                    ahead.append(pool.submit(lambda shas: list(reader.each(shas)), steps[k + 1]))
+                    ahead.append(pool.submit(read, steps[k + 1]))
                 yield found
         finally:
             pool.submit(reader.cache.close)  # after the step still in flight, if the caller stopped early
