@@ -12,7 +12,9 @@ How a write survives being killed at any moment (the manifest is the commit reco
 3. **Stage.** New and changed files are written into ``output/.digest-staging/`` as they come (the
    incremental build feeds :class:`OutputWriter` page by page while it renders, so a site's bytes are
    never all in memory), then flushed to disk. Killed here (or a failure while rendering): nothing
-   served has changed; the staging folder is deleted.
+   served has changed; the staging folder is deleted. In a big write (past ``LANES_FROM`` files), two
+   helper processes (:mod:`digest.write_lane`) create the staged files and, at step 5, make the folders
+   and rename: creating files is kernel work, and they do it on both cores while the build goes on.
 4. **Commit.** The manifest (every produced file with its SHA-256, plus the pending moves and
    removals) replaces the old one atomically. This is the point of no return.
 5. **Apply.** Each staged file is renamed into place (atomic per file): new paths first, then
@@ -35,12 +37,16 @@ import logging
 import os
 import shutil
 import stat
+import subprocess
+import sys
+import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from . import write_lane
 from .errors import BuildError
 
 log = logging.getLogger(__name__)
@@ -50,6 +56,9 @@ STAGING = ".digest-staging"
 _OWN_PREFIX = ".digest-"  # the writer's own files at the top of output/ (manifest, staging…): never a page
 FSYNC = True  # staged files and the manifest reach the disk before the commit (power loss, not just kill)
 SYNC_EACH_UP_TO = 256  # staged files fsync'ed one by one up to this many; more: one os.sync()
+LANES_FROM = 1024  # a write stages this many files itself; beyond that, lane processes (write_lane.py) take over
+LANES = min(2, os.cpu_count() or 1)  # lane processes for a big write (1: none)
+STAGING_FOLDERS = 4  # staging/{i % 4}/: each lane creates its files in folders of its own
 _SYSTEM_FOLDERS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/opt", "/proc", "/run", "/sbin", "/srv",
                    "/sys", "/tmp", "/usr", "/var", "/System", "/Library", "/Applications", "/Users", "/home")
 
@@ -262,21 +271,6 @@ def _remove_tree(folder: Path) -> None:
         shutil.rmtree(folder)
 
 
-def _make_folder(folder: str) -> None:
-    """``Path(folder).mkdir(parents=True, exist_ok=True)``, on a path string."""
-    try:
-        os.mkdir(folder)
-    except FileNotFoundError:
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            raise
-        _make_folder(parent)
-        _make_folder(folder)
-    except OSError:
-        if not os.path.isdir(folder):
-            raise
-
-
 def _prune_empty_dirs(folder: Path, stop: Path) -> None:
     while folder != stop and stop in folder.parents:
         try:
@@ -287,12 +281,13 @@ def _prune_empty_dirs(folder: Path, stop: Path) -> None:
 
 
 @contextmanager
-def _locked(target: Path) -> Iterator[None]:
-    """One writer at a time per output folder (a build and a dev-server rebuild may overlap)."""
+def _locked(target: Path) -> Iterator[int | None]:
+    """One writer at a time per output folder (a build and a dev-server rebuild may overlap). Gives the locked
+    descriptor: a process that inherits it holds the lock too, until it ends."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no lock
-        yield
+        yield None
         return
     fd = os.open(target, os.O_RDONLY)  # the folder itself: no lock file left behind
     try:
@@ -301,7 +296,7 @@ def _locked(target: Path) -> Iterator[None]:
         except BlockingIOError:
             log.info("waiting for another build writing into %s", target)
             fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        yield fd
     finally:
         os.close(fd)  # releases the lock
 
@@ -309,10 +304,11 @@ def _locked(target: Path) -> Iterator[None]:
 # -- recovery, planning, staging, applying ---------------------------------------------------------
 
 
-def _apply(target: Path, manifest: _Manifest, new: Collection[str] | None = None
+def _apply(target: Path, manifest: _Manifest, new: Collection[str] | None = None, lanes: _Lanes | None = None
            ) -> tuple[list[str], list[str], list[str]]:
     """Rename staged files into place, then remove stale files. Idempotent: safe to repeat after a kill.
     ``new``: the moves whose path output/ does not have (the writer knows; else each path is looked at).
+    ``lanes``: the write's lane processes, which then make the folders and rename (every staged file is there).
 
     Returns (moved, removed, kept).
     """
@@ -321,28 +317,34 @@ def _apply(target: Path, manifest: _Manifest, new: Collection[str] | None = None
     folders = _Folders(target)
     moved: list[str] = []
     made: set[str] = set()
-    moves = [(name, os.path.join(staging, _staged_name(i)), _inside(root, name)) for i, name in enumerate(manifest.moves)]
+    moves = [(i, name, _inside(root, name)) for i, name in enumerate(manifest.moves)]
     # new paths first (nothing served links to them yet), then the changed ones: a kill in between leaves
     # every link of the old pages working; after a kill the repeat goes on in the same order
     if new is None:
-        moves = [m for m in moves if not os.path.lexists(m[2])] + [m for m in moves if os.path.lexists(m[2])]
+        steps = ([m for m in moves if not os.path.lexists(m[2])], [m for m in moves if os.path.lexists(m[2])])
     else:
-        moves = [m for m in moves if m[0] in new] + [m for m in moves if m[0] not in new]
-    for name, src, dst in moves:
-        try:
-            if not stat.S_ISREG(os.lstat(src).st_mode):
-                continue
-        except FileNotFoundError:
-            continue  # already moved by the interrupted write
-        folder = os.path.dirname(dst)
-        in_the_way = folders.problem(folder)
-        if in_the_way:
-            raise BuildError(f"cannot write {name}: {in_the_way}")
-        if folder not in made:
-            _make_folder(folder)
-            made.add(folder)
-        os.replace(src, dst)
-        moved.append(name)
+        steps = ([m for m in moves if m[1] in new], [m for m in moves if m[1] not in new])
+    for step in steps:
+        for i, name, dst in step:
+            src = os.path.join(staging, _staged_name(i))
+            if lanes is None:
+                src = _still_staged(staging, i)
+                if src is None:
+                    continue  # already moved by the interrupted write
+            folder = os.path.dirname(dst)
+            in_the_way = folders.problem(folder)
+            if in_the_way:
+                raise BuildError(f"cannot write {name}: {in_the_way}")
+            if lanes is not None:
+                lanes.send(lanes.of_folder(os.path.dirname(folder)), b"M", src, os.fsencode(dst))
+            else:
+                if folder not in made:
+                    write_lane.make_folder(folder)
+                    made.add(folder)
+                os.replace(src, dst)
+            moved.append(name)
+        if lanes is not None:
+            lanes.wait()  # every new path is in place before a changed one is replaced
     removed: list[str] = []
     kept: list[str] = []
     for name, sha in sorted(manifest.removals.items()):
@@ -391,8 +393,89 @@ def _recover(target: Path) -> bool:
 
 
 def _staged_name(i: int) -> str:
-    """Staged files are flat (no folders to make and remove): the i-th pending move is ``staging/{i}``."""
-    return f"{i:06d}"
+    """The i-th pending move is staged as ``staging/{i % 4}/{i:06d}``: four folders made with the staging folder,
+    each written by one process at most (see :class:`_Lanes`)."""
+    return f"{i % STAGING_FOLDERS}/{i:06d}"
+
+
+def _still_staged(staging: str, i: int) -> str | None:
+    """The staged file of the i-th pending move if it is still there (a regular file), else None. An output
+    left by a version that staged flat (``staging/{i:06d}``) is finished too."""
+    for src in (os.path.join(staging, _staged_name(i)), os.path.join(staging, f"{i:06d}")):
+        try:
+            if stat.S_ISREG(os.lstat(src).st_mode):
+                return src
+        except FileNotFoundError:
+            pass
+    return None
+
+
+class _Lanes:
+    """The lane processes of one big write (see :mod:`digest.write_lane`): requests go out as they come,
+    :meth:`wait` returns when all are done. Staged file i goes to lane ``(i % 4) % lanes`` (its staging folder
+    is that lane's alone); a move goes to the lane of the folder its page's folder is made in, so two lanes
+    seldom make entries in the same folder (the kernel locks a folder while an entry is made in it)."""
+
+    def __init__(self, count: int, chmod: bool, lock_fd: int | None) -> None:
+        self._procs: list[subprocess.Popen[bytes]] = []
+        args = [sys.executable, "-I", "-S", write_lane.__file__, "1" if chmod else "0"]
+        try:
+            for _ in range(count):
+                self._procs.append(subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                    pass_fds=() if lock_fd is None else (lock_fd,)))
+        except BaseException:
+            self.close()
+            raise
+
+    def of_staged(self, i: int) -> int:
+        return (i % STAGING_FOLDERS) % len(self._procs)
+
+    def of_folder(self, folder: str) -> int:
+        return zlib.crc32(os.fsencode(folder)) % len(self._procs)
+
+    def send(self, lane: int, op: bytes, a: str, b: bytes) -> None:
+        stream = self._procs[lane].stdin
+        assert stream is not None
+        a_bytes = os.fsencode(a)
+        try:
+            stream.write(write_lane.HEADER.pack(op, len(a_bytes), len(b)) + a_bytes)
+            stream.write(b)
+        except BrokenPipeError:
+            self.wait()  # the lane stopped: its answer (or its absence) says why
+            raise
+
+    def wait(self) -> None:
+        """Once every request sent is done; the first failure a lane met raises (as the OSError it was)."""
+        answers = []
+        for proc in self._procs:
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write(write_lane.HEADER.pack(b"B", 0, 0))
+                proc.stdin.flush()
+            except BrokenPipeError:
+                pass
+        for proc in self._procs:
+            assert proc.stdout is not None
+            answers.append(proc.stdout.readline())
+        for answer in answers:
+            if answer == b"ok\n":
+                continue
+            if answer.startswith(b"error\t"):
+                code, message, filename = (answer[6:].decode("utf-8", "surrogateescape").rstrip("\n").split("\t") + ["", ""])[:3]
+                raise OSError(int(code) if code.isdigit() else 0, message, filename or None)
+            raise OSError(0, "a process writing the output stopped")
+
+    def close(self) -> None:
+        """End the lanes once they have done what was sent (a kill of the build ends them the same way)."""
+        for proc in self._procs:
+            with contextlib.suppress(OSError):
+                if proc.stdin is not None:
+                    proc.stdin.close()
+        for proc in self._procs:
+            proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        self._procs = []
 
 
 def _write_error(target: Path, exc: OSError) -> BuildError:
@@ -422,7 +505,10 @@ class OutputWriter:
         self._chmod = _umask_hides_bits()
         self._unchanged = 0
         self._conflicts: list[str] = []
-        self._lock: contextlib.AbstractContextManager[None] | None = None
+        self._lock: contextlib.AbstractContextManager[int | None] | None = None
+        self._lock_fd: int | None = None
+        self._lanes: _Lanes | None = None
+        self._lanes_tried = False
         self.recovered = False
         self._previous: dict[str, str | None] = {}
         self._had_manifest = False
@@ -434,12 +520,14 @@ class OutputWriter:
         try:
             self.target.mkdir(parents=True, exist_ok=True)
             self._lock = _locked(self.target)
-            self._lock.__enter__()
+            self._lock_fd = self._lock.__enter__()
             self.recovered = _recover(self.target)
             old = _read_manifest(self.target)
             self._had_manifest = old is not None
             self._previous = old.files if old is not None else {}
             (self.target / STAGING).mkdir()
+            for k in range(STAGING_FOLDERS):
+                os.mkdir(os.path.join(self._staging, str(k)))
         except OSError as exc:
             self._release()
             raise _write_error(self.target, exc) from exc
@@ -450,10 +538,28 @@ class OutputWriter:
 
     def __exit__(self, *exc: object) -> None:
         try:
+            self._end_lanes()
             if not self._committed:
                 _remove_tree(self.target / STAGING)
         finally:
             self._release()
+
+    def _end_lanes(self) -> None:
+        if self._lanes is not None:
+            lanes, self._lanes = self._lanes, None
+            lanes.close()
+
+    def _lanes_to_use(self) -> _Lanes | None:
+        """The lane processes, started at the first file past LANES_FROM; None if there are none (one core, or
+        they could not start: the write goes on in this process)."""
+        if not self._lanes_tried:
+            self._lanes_tried = True
+            if LANES > 1:
+                try:
+                    self._lanes = _Lanes(LANES, self._chmod, self._lock_fd)
+                except OSError as exc:
+                    log.debug("output: no lane processes (%s); writing from this process", exc)
+        return self._lanes
 
     def _release(self) -> None:
         if self._lock is not None:
@@ -487,8 +593,13 @@ class OutputWriter:
             elif st is not None and name not in self._previous:
                 self._conflicts.append(name)
             elif not self._conflicts:  # (after a conflict nothing will be written: stop staging)
-                _write_file(os.path.join(self._staging, _staged_name(len(self._moves))), data, flush=False,
-                            chmod=self._chmod)
+                i = len(self._moves)
+                staged = os.path.join(self._staging, _staged_name(i))
+                lanes = self._lanes_to_use() if i >= LANES_FROM else None
+                if lanes is not None:
+                    lanes.send(lanes.of_staged(i), b"W", staged, data)
+                else:
+                    _write_file(staged, data, flush=False, chmod=self._chmod)
                 self._moves.append(name)
                 if st is None:
                     self._new.add(name)
@@ -528,7 +639,8 @@ class OutputWriter:
             manifest = _Manifest(dict(self.hashes), self._moves, stale)
             _write_manifest(target, manifest)  # the commit
             self._committed = True
-            moved, removed, also_kept = _apply(target, manifest, self._new)
+            moved, removed, also_kept = _apply(target, manifest, self._new, self._lanes)
+            self._end_lanes()
             _finish(target, manifest)
         except OSError as exc:
             raise _write_error(target, exc) from exc
@@ -559,6 +671,8 @@ class OutputWriter:
         10,000-page write: a big write is flushed by one sync. A small one (a save in the dev server)
         fsyncs its own files: a sync also waits for every other program's unwritten data."""
         staging = self.target / STAGING
+        if self._lanes is not None:
+            self._lanes.wait()
         if FSYNC and len(self._moves) <= SYNC_EACH_UP_TO:
             for i in range(len(self._moves)):
                 fd = os.open(staging / _staged_name(i), os.O_RDONLY)
@@ -569,6 +683,8 @@ class OutputWriter:
         elif FSYNC:
             os.sync()
         _fsync_dir(staging)
+        for k in range(STAGING_FOLDERS):
+            _fsync_dir(staging / str(k))
 
 
 def write_output(out: Path, files: Mapping[str, bytes], *, site_root: Path, content_dir: Path,

@@ -198,7 +198,16 @@ def no_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_killed_at_every_operation_the_site_stays_whole(tmp_path: Path, no_fsync: None) -> None:
+@pytest.mark.parametrize("lanes", [False, True], ids=["one process", "lane processes"])
+def test_killed_at_every_operation_the_site_stays_whole(tmp_path: Path, no_fsync: None, lanes: bool,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With lanes, the writer's helper processes (write_lane.py) stage from the 3rd file and make every move;
+    the kill hits the writer's own process, and its lanes finish what they were sent."""
+    if lanes:
+        import digest.write
+
+        monkeypatch.setattr(digest.write, "LANES_FROM", 2)
+        monkeypatch.setattr(digest.write, "LANES", 2)
     root = tmp_path / "site"
     (root / "content").mkdir(parents=True)
     (root / "content" / "a.md").write_text("keep", encoding="utf-8")

@@ -186,8 +186,9 @@ def test_files_are_staged_as_they_come_and_an_error_before_the_commit_changes_no
         with OutputWriter(out, site_root=site, content_dir=site / "content") as writer:
             writer.add("a.html", b"A")
             writer.add("new/index.html", b"N")
-            assert len(list((out / STAGING).iterdir())) == 2  # on disk, not held in memory
-            assert tree(out) == {**before, **{f"{STAGING}/{p.name}": p.read_bytes() for p in (out / STAGING).iterdir()}}
+            staged = [p for p in (out / STAGING).rglob("*") if p.is_file()]
+            assert len(staged) == 2  # on disk, not held in memory
+            assert tree(out) == {**before, **{p.relative_to(out).as_posix(): p.read_bytes() for p in staged}}
             raise RuntimeError("template error")
     assert tree(out) == before and not (out / STAGING).exists()
     with OutputWriter(out, site_root=site, content_dir=site / "content") as writer:  # the lock was released
@@ -248,3 +249,89 @@ def test_a_vouched_file_the_manifest_disagrees_with_is_checked(tmp_path: Path) -
                           hashes={"a.html": hashlib.sha256(new["a.html"]).hexdigest()}, unchanged={"a.html"})
     assert report.written == ("a.html",)
     assert (tmp_path / "site" / "output" / "a.html").read_bytes() == b"<p>new a</p>"
+
+
+@pytest.fixture
+def lanes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Big writes go through lane processes (digest/write_lane.py); here two lanes take over from the third
+    staged file. Gives the kinds of request sent to them (W: stage a file, M: move one into place)."""
+    import digest.write as w
+
+    monkeypatch.setattr(w, "LANES_FROM", 2)
+    monkeypatch.setattr(w, "LANES", 2)
+    sent: list[bytes] = []
+    real = w._Lanes.send
+
+    def send(self, lane: int, op: bytes, a: str, b: bytes) -> None:
+        sent.append(op)
+        real(self, lane, op, a, b)
+
+    monkeypatch.setattr(w._Lanes, "send", send)
+    return sent
+
+
+def pages(n: int, tag: str) -> dict[str, bytes]:
+    files = {f"{lang}/articles/page-{i}/index.html": f"{tag} {lang} {i}".encode() for lang in ("en", "fr", "de")
+             for i in range(n)}
+    return {**files, "index.html": tag.encode(), "api/stories.json": b"[]"}
+
+
+def test_a_big_write_through_lane_processes_gives_the_same_site(tmp_path: Path, lanes: list[bytes],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import digest.write as w
+
+    first = pages(12, "one")
+    second = {k: v for k, v in first.items() if "page-11/" not in k}  # stale: removed
+    second.update({k: v + b" edited" for k, v in first.items() if "page-3/" in k})  # changed
+    second.update({f"es/articles/page-{i}/index.html": b"es %d" % i for i in range(5)})  # new, in a new folder
+    reports = [run(tmp_path, first), run(tmp_path, second)]
+    out = tmp_path / "site" / "output"
+    assert b"W" in lanes and b"M" in lanes  # the lanes staged and moved files
+    assert reports[1].written == tuple(sorted(k for k in second if first.get(k) != second[k]))
+    assert reports[1].removed == tuple(sorted(k for k in first if "page-11/" in k))
+    assert all((out / k).stat().st_mode & 0o777 == 0o644 for k in second) and not (out / STAGING).exists()
+    monkeypatch.setattr(w, "LANES", 1)  # the same writes from this process alone
+    plain = tmp_path / "plain"
+    for files in (first, second):
+        write_output(plain / "output", files, site_root=plain, content_dir=plain / "content")
+    assert tree(out) == tree(plain / "output") and tree(out).pop(MANIFEST)
+
+
+def test_a_lane_that_fails_stops_the_write_with_its_reason_and_changes_nothing(tmp_path: Path, lanes: list[bytes]
+                                                                              ) -> None:
+    import shutil
+
+    run(tmp_path, {"index.html": b"old"})
+    out = tmp_path / "site" / "output"
+    site = tmp_path / "site"
+    before = tree(out)
+    with pytest.raises(BuildError, match=r"No such file or directory: .*\.digest-staging/1/000005\).*build again"):
+        with OutputWriter(out, site_root=site, content_dir=site / "content") as writer:
+            for i in range(4):
+                writer.add(f"p{i}/index.html", b"page %d" % i)
+            shutil.rmtree(out / STAGING / "1")  # the folder one lane stages into is gone
+            for i in range(4, 8):
+                writer.add(f"p{i}/index.html", b"page %d" % i)
+            writer.commit()
+    assert tree(out) == before and not (out / STAGING).exists()
+    assert run(tmp_path, {"index.html": b"new"}).written == ("index.html",)  # the lock was released
+
+
+def test_a_lane_that_dies_stops_the_write_and_changes_nothing(tmp_path: Path, lanes: list[bytes]) -> None:
+    import signal
+
+    run(tmp_path, {"index.html": b"old"})
+    out = tmp_path / "site" / "output"
+    site = tmp_path / "site"
+    before = tree(out)
+    with pytest.raises(BuildError, match="a process writing the output stopped.*build again"):
+        with OutputWriter(out, site_root=site, content_dir=site / "content") as writer:
+            for i in range(4):
+                writer.add(f"p{i}/index.html", b"page %d" % i)
+            lane = writer._lanes._procs[1]  # type: ignore[union-attr]
+            os.kill(lane.pid, signal.SIGKILL)
+            lane.wait()
+            for i in range(4, 8):
+                writer.add(f"p{i}/index.html", b"page %d" % i)
+            writer.commit()
+    assert tree(out) == before and not (out / STAGING).exists()
