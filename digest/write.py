@@ -556,7 +556,8 @@ class OutputWriter:
         they could not start: the write goes on in this process)."""
         if not self._lanes_tried:
             self._lanes_tried = True
-            if LANES > 1:
+            # (an embedded Python may not know its executable; a zipped install has no lane program to run)
+            if LANES > 1 and sys.executable and os.path.isfile(write_lane.__file__):
                 try:
                     self._lanes = _Lanes(LANES, self._chmod, self._lock_fd)
                 except OSError as exc:
