@@ -443,7 +443,7 @@ class _Lanes:
             stream.write(write_lane.HEADER.pack(op, len(a_bytes), len(b)) + a_bytes)
             stream.write(b)
         except BrokenPipeError:
-            self.wait()  # the lane stopped: its answer (or its absence) says why
+            self.wait()  # the lane stopped (it ends at its first failure): its answer, or its absence, says why
             raise
 
     def wait(self) -> None:
@@ -463,7 +463,8 @@ class _Lanes:
             if answer == b"ok\n":
                 continue
             if answer.startswith(b"error\t"):
-                code, message, filename = (answer[6:].decode("utf-8", "surrogateescape").rstrip("\n").split("\t") + ["", ""])[:3]
+                fields = answer[6:].decode("utf-8", "surrogateescape").rstrip("\n").split("\t")
+                code, message, filename = (fields + ["", ""])[:3]
                 raise OSError(int(code) if code.isdigit() else 0, message, filename or None)
             raise OSError(0, "a process writing the output stopped")
 

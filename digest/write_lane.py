@@ -11,8 +11,9 @@ It reads requests from stdin, each a header (``struct`` ``>cII``: operation, len
 - ``M``: make the folder of B (and its parents) if missing, then rename file A to B;
 - ``B``: a barrier: answer once every earlier request is done.
 
-It answers a barrier, and the end of its input, with one line: ``ok``, or ``error`` and the first failure (errno,
-message, file name) separated by tabs; after a failure it does nothing more but reads on. The writer decides every
+It answers a barrier, and the end of its input, with the line ``ok``. A failure is answered at once with the line
+``error`` and the failure (errno, message, file name) separated by tabs, and the lane ends: the writer's next
+request to it fails, and the writer reads why. The writer decides every
 path (checked there) and the order; a lane only carries out. It holds the writer's lock on the output folder
 (the descriptor is inherited), so a build that starts after a killed one waits for its lanes to finish.
 """
@@ -59,10 +60,9 @@ def _read(stream, size: int) -> bytes | None:
 
 
 def serve(requests, answers, chmod: bool) -> None:
-    failure: OSError | None = None
     made: set[str] = set()
 
-    def answer() -> None:
+    def answer(failure: OSError | None = None) -> None:
         if failure is None:
             answers.write(b"ok\n")
         else:
@@ -82,8 +82,6 @@ def serve(requests, answers, chmod: bool) -> None:
         if op == b"B":
             answer()
             continue
-        if failure is not None:
-            continue
         try:
             if op == b"W":
                 _create(os.fsdecode(a), b, chmod)
@@ -97,7 +95,8 @@ def serve(requests, answers, chmod: bool) -> None:
             else:
                 raise OSError(0, f"unknown request {op!r}")
         except OSError as exc:
-            failure = exc
+            answer(exc)
+            return
     answer()
 
 
