@@ -74,8 +74,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .progress import for_stream
 
     cfg = load_config(args.site, output_dir=args.output, base_url=args.base_url)
-    builder = Builder(include_drafts=args.drafts, progress=for_stream(sys.stderr, quiet=args.quiet),
-                      keep_encoder=False)  # one build: the encoder's memory is not kept through grouping
+    builder = Builder(include_drafts=args.drafts, progress=for_stream(sys.stderr, quiet=args.quiet))
     try:
         result = builder.build(cfg)
         pruned = builder.prune_cache(cfg) if args.gc else None

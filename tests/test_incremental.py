@@ -522,19 +522,20 @@ def test_after_a_few_edits_the_encoder_loads_while_the_state_is_read(site: Path,
 
 
 def test_a_one_shot_build_lets_the_encoder_go_and_writes_the_same_bytes(site: Path, tmp_path: Path) -> None:
-    """`digest build` lets the sentence encoder go once every text is embedded (its memory is not held through
-    grouping); a long-lived builder (`digest serve`) keeps it for the next build. Same site either way."""
+    """`digest build` and `digest serve` let the sentence encoder go once every text is embedded (its memory is not
+    held through grouping, nor between the dev server's rebuilds); a builder asked to keep it does. Same site
+    either way."""
     from digest.embed import Embedder
 
     once = Embedder(tmp_path / "cache-once")
-    Builder(embedder=once, keep_encoder=False).build(load_config(site))
+    Builder(embedder=once).build(load_config(site))
     assert once.encoded > 0 and not once.loaded
     one_shot = output_bytes(site)
 
     shutil.rmtree(site / "output")
     shutil.rmtree(site / ".digest-cache")
     kept = Embedder(tmp_path / "cache-kept")
-    Builder(embedder=kept).build(load_config(site))
+    Builder(embedder=kept, keep_encoder=True).build(load_config(site))
     assert kept.encoded > 0 and kept.loaded
     assert output_bytes(site) == one_shot
 
