@@ -128,8 +128,9 @@ def test_dangerous_output_folders_are_refused(tmp_path: Path, target: str, monke
 def test_recovery_rolls_a_committed_write_forward(tmp_path: Path) -> None:
     run(tmp_path, {"a.html": b"old a", "gone.html": b"g"})
     out = tmp_path / "site/output"
-    # what a write killed right after its commit leaves: staged files (the i-th move is staging/{i:06d})
-    # and a pending manifest
+    # what a write killed right after its commit leaves: staged files and a pending manifest. The staged files
+    # here are laid out flat (the i-th move is staging/{i:06d}), as the versions before staging/{i % 4}/ left
+    # them: an upgrade finishes such a write too (today's layout is killed and finished in test_interrupt.py)
     (out / STAGING).mkdir(parents=True)
     (out / STAGING / "000000").write_bytes(b"c")
     (out / STAGING / "000001").write_bytes(b"new a")
