@@ -412,6 +412,9 @@ def _still_staged(staging: str, i: int) -> str | None:
     return None
 
 
+_OWN_GROUP: dict[str, int] = {"process_group": 0} if os.name == "posix" else {}  # Ctrl-C stops the build, not its lanes
+
+
 class _Lanes:
     """The lane processes of one big write (see :mod:`digest.write_lane`): requests go out as they come,
     :meth:`wait` returns when all are done. Staged file i goes to lane ``(i % 4) % lanes`` (its staging folder
@@ -424,7 +427,7 @@ class _Lanes:
         try:
             for _ in range(count):
                 self._procs.append(subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                    pass_fds=() if lock_fd is None else (lock_fd,)))
+                                                    pass_fds=() if lock_fd is None else (lock_fd,), **_OWN_GROUP))
         except BaseException:
             self.close()
             raise

@@ -15,7 +15,9 @@ It answers a barrier, and the end of its input, with the line ``ok``. A failure 
 ``error`` and the failure (errno, message, file name) separated by tabs, and the lane ends: the writer's next
 request to it fails, and the writer reads why. The writer decides every
 path (checked there) and the order; a lane only carries out. It holds the writer's lock on the output folder
-(the descriptor is inherited), so a build that starts after a killed one waits for its lanes to finish.
+(the descriptor is inherited), so a build that starts after a killed one waits for its lanes to finish. It runs in
+a process group of its own: Ctrl-C in a terminal stops the build's process, and its lanes finish what they were
+sent (as when the build is killed).
 """
 
 from __future__ import annotations
@@ -64,12 +66,16 @@ def serve(requests, answers, chmod: bool) -> None:
 
     def answer(failure: OSError | None = None) -> None:
         if failure is None:
-            answers.write(b"ok\n")
+            line = b"ok\n"
         else:
             fields = (str(failure.errno or 0), failure.strerror or str(failure), str(failure.filename or ""))
-            answers.write(("error\t" + "\t".join(f.replace("\t", " ").replace("\n", " ") for f in fields) + "\n")
-                          .encode("utf-8", "surrogateescape"))
-        answers.flush()
+            line = ("error\t" + "\t".join(f.replace("\t", " ").replace("\n", " ") for f in fields) + "\n").encode(
+                "utf-8", "surrogateescape")
+        try:
+            answers.write(line)
+            answers.flush()
+        except BrokenPipeError:  # the writer is gone (killed): nobody to tell
+            pass
 
     while True:
         header = _read(requests, HEADER.size)

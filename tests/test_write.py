@@ -336,3 +336,22 @@ def test_a_lane_that_dies_stops_the_write_and_changes_nothing(tmp_path: Path, la
                 writer.add(f"p{i}/index.html", b"page %d" % i)
             writer.commit()
     assert tree(out) == before and not (out / STAGING).exists()
+
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process groups")
+def test_ctrl_c_in_a_terminal_stops_the_build_not_its_lanes(tmp_path: Path, lanes: list[bytes]) -> None:
+    """Ctrl-C interrupts the terminal's foreground process group. The lanes are in a group of their own: the
+    build's process decides (it stops and the next build finishes or discards the write), and a lane is never
+    cut off mid-request by the key (it ends when the build's process closes its input)."""
+    out = tmp_path / "site" / "output"
+    site = tmp_path / "site"
+    out.mkdir(parents=True)
+    files = {f"p{i}/index.html": b"page %d" % i for i in range(8)}
+    with OutputWriter(out, site_root=site, content_dir=site / "content") as writer:
+        for name, data in files.items():
+            writer.add(name, data)
+        procs = writer._lanes._procs  # type: ignore[union-attr]
+        assert procs and all(os.getpgid(p.pid) not in (os.getpgrp(), os.getpid()) for p in procs)
+        report = writer.commit()
+    assert len(report.written) == 8 and {k: v for k, v in tree(out).items() if k != MANIFEST} == files
