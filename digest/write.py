@@ -237,17 +237,7 @@ def _umask_hides_bits() -> bool:
 def _write_file(path: str | Path, data: bytes, *, flush: bool = True, chmod: bool = True) -> None:
     """Create ``path`` (replacing it) with ``data``, flushed to disk unless ``flush`` is False; made 644
     whatever the umask unless ``chmod`` is False (the caller knows the umask leaves 644 as it is)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
-    try:
-        if chmod:
-            os.fchmod(fd, 0o644)  # readable by the web server whatever the umask
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        if FSYNC and flush:
-            os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_lane.create_file(os.fspath(path), data, chmod=chmod, fsync=FSYNC and flush)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -328,11 +318,10 @@ def _apply(target: Path, manifest: _Manifest, new: Collection[str] | None = None
         steps = ([m for m in moves if m[1] in new], [m for m in moves if m[1] not in new])
     for step in steps:
         for i, name, dst in step:
-            src = os.path.join(staging, _staged_name(i))
-            if lanes is None:
-                src = _still_staged(staging, i)
-                if src is None:
-                    continue  # already moved by the interrupted write
+            # (with lanes every staged file is there; else a repeat after a kill looks: some were moved)
+            src = os.path.join(staging, _staged_name(i)) if lanes is not None else _still_staged(staging, i)
+            if src is None:
+                continue  # already moved by the interrupted write
             folder = os.path.dirname(dst)
             in_the_way = folders.problem(folder)
             if in_the_way:
@@ -690,7 +679,7 @@ class OutputWriter:
         elif FSYNC:
             os.sync()
         _fsync_dir(staging)
-        for k in range(STAGING_FOLDERS):
+        for k in range(min(STAGING_FOLDERS, len(self._moves))):  # the folders files were staged in
             _fsync_dir(staging / str(k))
 
 

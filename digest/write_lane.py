@@ -44,7 +44,9 @@ def make_folder(folder: str) -> None:
             raise
 
 
-def _create(path: str, data: bytes, chmod: bool) -> None:
+def create_file(path: str, data: bytes, *, chmod: bool, fsync: bool = False) -> None:
+    """Create ``path`` (replacing it, a link not followed) with ``data``; made 644 whatever the umask if ``chmod``;
+    flushed to disk if ``fsync``."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         if chmod:
@@ -52,6 +54,8 @@ def _create(path: str, data: bytes, chmod: bool) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
+        if fsync:
+            os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -90,7 +94,7 @@ def serve(requests, answers, chmod: bool) -> None:
             continue
         try:
             if op == b"W":
-                _create(os.fsdecode(a), b, chmod)
+                create_file(os.fsdecode(a), b, chmod=chmod)
             elif op == b"M":
                 dst = os.fsdecode(b)
                 folder = os.path.dirname(dst)
